@@ -10,6 +10,7 @@ are pinned by the golden vectors in ``test/vectors/training.json``.
   commitBlockhash))``.
 - ``batch_order``: passes laid end to end, each a Fisher–Yates shuffle of ``[0, n)`` driven by
   ``keccak256(abi.encode(seed, uint256 pass, uint256 counter))`` words.
+- ``config_hash``: keccak256 of the RFC 8785 canonical JSON of the config.
 - ``initial_head`` / ``next_head``: the chain ``h_0 … h_n``; ``checkpoint_root`` the standard tree
   over ``(uint256 k, bytes32 h_k)``; ``contributors_root`` the standard tree over
   ``(uint256 datasetId, uint32 weightPpm)`` with ``shares_ppm`` giving the weights.
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from . import abi, merkle
 from .abi import keccak256
+from .canonical_json import canonicalize
 
 if TYPE_CHECKING:
     import torch
@@ -37,6 +39,7 @@ __all__ = [
     "checkpoint_leaf_hash",
     "checkpoint_proof",
     "checkpoint_root",
+    "config_hash",
     "contributors_proof",
     "contributors_root",
     "float32_bits",
@@ -131,6 +134,15 @@ def base_model_hash(tensor_hash: bytes, tokenizer_json: bytes, tokenizer_config_
     A missing tokenizer file is passed as ``b""``.
     """
     return keccak256(abi.encode_bytes32(tensor_hash) + keccak256(tokenizer_json) + keccak256(tokenizer_config_json))
+
+
+def config_hash(config: Mapping[str, object]) -> bytes:
+    """``configHash = keccak256(utf8(RFC 8785 canonical JSON of the config))``.
+
+    The node computes it (the reference) and hands it to the trainer; this lets the trainer check
+    the config it was given against the committed hash.
+    """
+    return keccak256(canonicalize(config).encode("utf-8"))
 
 
 # --- seed and batch order ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from olp_trainer import abi, merkle, proof
+from olp_trainer.canonical_json import canonicalize
 
 VECTORS = json.loads((Path(__file__).resolve().parents[2] / "test" / "vectors" / "training.json").read_text("utf-8"))
 
@@ -202,12 +203,34 @@ def test_contributors_root_and_proofs_match_vector(v: dict) -> None:
 
 
 @pytest.mark.parametrize("v", vectors("configHash"), ids=ids("configHash"))
-def test_config_hash_is_keccak_of_the_canonical_utf8(v: dict) -> None:
-    # The node computes configHash (RFC 8785 in TypeScript) and hands it to the trainer; here the
-    # hashing of the canonical text is checked, and that the text parses back to the config.
+def test_config_hash_matches_vector(v: dict) -> None:
     o = v["outputs"]
-    assert x(proof.keccak256(o["canonical"].encode("utf-8"))) == o["configHash"]
-    assert json.loads(o["canonical"]) == v["inputs"]["config"]
+    assert canonicalize(v["inputs"]["config"]) == o["canonical"]
+    assert x(proof.config_hash(v["inputs"]["config"])) == o["configHash"]
+
+
+# --- canonical JSON ----------------------------------------------------------------------------
+
+
+def test_canonical_json_sorts_keys_by_utf16_code_units() -> None:
+    # U+1F600 is D83D DE00 in UTF-16 and sorts before U+FF01 there, after it by code point.
+    got = canonicalize({"\uff01": 1, "\U0001f600": 2, "b": {"d": 1, "c": [3, {"f": 1, "e": 2}]}})
+    assert got == '{"b":{"c":[3,{"e":2,"f":1}],"d":1},"\U0001f600":2,"\uff01":1}'
+
+
+def test_canonical_json_writes_numbers_as_javascript_does() -> None:
+    cases = {0.0: "0", -0.0: "0", 1.0: "1", 2: "2", 1e21: "1e+21", 1e20: "100000000000000000000", 1e-7: "1e-7"}
+    for value, text in cases.items():
+        assert canonicalize(value) == text
+    assert canonicalize(2**53 + 1) == "9007199254740992"  # an int is a double in JSON, as in JavaScript
+
+
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), {"a": "\ud800"}, {1: "a"}, {"a": b"x"}, {"a": {1, 2}}, object()]
+)
+def test_canonical_json_refuses_what_is_not_plain_json(value: object) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        canonicalize(value)
 
 
 # --- abi ---------------------------------------------------------------------------------------
