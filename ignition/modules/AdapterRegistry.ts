@@ -1,7 +1,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import ArbiterModule from "./Arbiter.ts";
-import DatanetRegistryModule from "./DatanetRegistry.ts";
-import OpenTokenModule from "./OpenToken.ts";
+import ArbiterModule from "./Arbiter.js";
+import DatanetRegistryModule from "./DatanetRegistry.js";
+import OpenTokenModule from "./OpenToken.js";
 
 /** Adapters, training commitments and versions with their proofs of training. */
 export default buildModule("AdapterRegistry", (m) => {

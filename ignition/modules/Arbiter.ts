@@ -1,5 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import OpenTokenModule from "./OpenToken.ts";
+import OpenTokenModule from "./OpenToken.js";
 
 const DAY = 24n * 3600n;
 

@@ -1,5 +1,5 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import OpenTokenModule from "./OpenToken.ts";
+import OpenTokenModule from "./OpenToken.js";
 
 /** Datanets and staked datasets, with commit–reveal registration and duplicate proofs. */
 export default buildModule("DatanetRegistry", (m) => {

@@ -1,6 +1,6 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import ArbiterModule from "./Arbiter.ts";
-import OpenTokenModule from "./OpenToken.ts";
+import ArbiterModule from "./Arbiter.js";
+import OpenTokenModule from "./OpenToken.js";
 
 /** Node operators: stake, peer id, endpoint, prices; slashable by the Arbiter only. */
 export default buildModule("NodeRegistry", (m) => {

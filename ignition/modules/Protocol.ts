@@ -1,9 +1,9 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
-import AdapterRegistryModule from "./AdapterRegistry.ts";
-import ArbiterModule from "./Arbiter.ts";
-import DatanetRegistryModule from "./DatanetRegistry.ts";
-import NodeRegistryModule from "./NodeRegistry.ts";
-import OpenTokenModule from "./OpenToken.ts";
+import AdapterRegistryModule from "./AdapterRegistry.js";
+import ArbiterModule from "./Arbiter.js";
+import DatanetRegistryModule from "./DatanetRegistry.js";
+import NodeRegistryModule from "./NodeRegistry.js";
+import OpenTokenModule from "./OpenToken.js";
 
 /**
  * The whole protocol, deployed and wired: the registries that answer to the Arbiter are allow-listed as its subjects.

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useImportExtensions: tsconfig (NodeNext, no allowImportingTsExtensions) needs .js
 import { bytesToBigInt, encodeAbiParameters, type Hex, hexToBytes, keccak256 } from "viem";
 import { TrainingProofError } from "./errors.js";
 

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useImportExtensions: tsconfig (NodeNext, no allowImportingTsExtensions) needs .js
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { encodeAbiParameters, type Hex, keccak256 } from "viem";
 import { TrainingProofError } from "./errors.js";

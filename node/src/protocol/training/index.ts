@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useImportExtensions: tsconfig (NodeNext, no allowImportingTsExtensions) needs .js
 export { batchHash, batchOrder, batchOrderSlice, passPermutation } from "./batchOrder.js";
 export {
   checkpointLeafEncoding,

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useImportExtensions: tsconfig (NodeNext, no allowImportingTsExtensions) needs .js
 import { concat, type Hex, keccak256, toBytes } from "viem";
 import { TrainingProofError } from "./errors.js";
 

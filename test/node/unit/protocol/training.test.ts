@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useImportExtensions: tsconfig (NodeNext, no allowImportingTsExtensions) needs .js
 import { readFileSync } from "node:fs";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
