@@ -1,0 +1,54 @@
+import type { NetworkConnection } from "hardhat/types/network";
+import ProtocolModule from "../../../ignition/modules/Protocol.js";
+import type {
+  AdapterRegistry,
+  Arbiter,
+  DatanetRegistry,
+  NodeRegistry,
+  OpenToken,
+} from "../../../types/ethers-contracts/index.js";
+
+/** The deployed protocol, as typed ethers contracts. */
+export interface Protocol {
+  readonly token: OpenToken;
+  readonly arbiter: Arbiter;
+  readonly datanetRegistry: DatanetRegistry;
+  readonly nodeRegistry: NodeRegistry;
+  readonly adapterRegistry: AdapterRegistry;
+}
+
+const MINUTE = 60n;
+
+/**
+ * Devnet parameters: every period in minutes so a local run shows whole lifecycles (the production defaults live in
+ * the Ignition modules). Keyed by Ignition module id.
+ */
+export const DEVNET_PARAMETERS = {
+  Arbiter: {
+    commitPeriod: 10n * MINUTE,
+    revealPeriod: 10n * MINUTE,
+    verifierUnbondingPeriod: 30n * MINUTE,
+  },
+  DatanetRegistry: { revealWindowBlocks: 50n, unbondingPeriod: 30n * MINUTE },
+  NodeRegistry: { unbondingPeriod: 30n * MINUTE },
+  AdapterRegistry: { challengeWindow: 30n * MINUTE },
+} as const;
+
+/**
+ * Deploys and wires the whole protocol with the Ignition `Protocol` module (the same module an operator deploys
+ * with `hardhat ignition deploy`), then binds typed contracts to the addresses.
+ */
+export async function deployProtocol(
+  connection: NetworkConnection,
+  parameters: Record<string, Record<string, bigint | string>> = DEVNET_PARAMETERS,
+): Promise<Protocol> {
+  const deployed = await connection.ignition.deploy(ProtocolModule, { parameters });
+  const { ethers } = connection;
+  return {
+    token: await ethers.getContractAt("OpenToken", await deployed.token.getAddress()),
+    arbiter: await ethers.getContractAt("Arbiter", await deployed.arbiter.getAddress()),
+    datanetRegistry: await ethers.getContractAt("DatanetRegistry", await deployed.datanetRegistry.getAddress()),
+    nodeRegistry: await ethers.getContractAt("NodeRegistry", await deployed.nodeRegistry.getAddress()),
+    adapterRegistry: await ethers.getContractAt("AdapterRegistry", await deployed.adapterRegistry.getAddress()),
+  };
+}
