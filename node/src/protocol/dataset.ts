@@ -1,7 +1,7 @@
 import type { Hex } from "viem";
 import { type SampleShape, toCanonicalText } from "./canonicalText.js";
 import { DatasetError, DatasetErrorCode } from "./errors.js";
-import { splitJsonlLines } from "./jsonl.js";
+import { readJsonlLines } from "./jsonl.js";
 import { normalize } from "./normalize.js";
 import { hashNormalizedText } from "./sampleHash.js";
 
@@ -34,7 +34,7 @@ const UNASSIGNED = /\p{Cn}/u;
 export function parseDataset(file: Uint8Array): Sample[] {
   const samples: Sample[] = [];
   const firstLineOf = new Map<Hex, number>();
-  for (const { line, text } of splitJsonlLines(file)) {
+  for (const { line, text } of readJsonlLines(file)) {
     let value: unknown;
     try {
       value = JSON.parse(text);

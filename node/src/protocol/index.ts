@@ -10,6 +10,6 @@ export {
   verifySampleProof,
 } from "./datasetRoot.js";
 export { DatasetError, DatasetErrorCode, type DatasetErrorType, type JsonKind } from "./errors.js";
-export { type JsonlLine, splitJsonlLines } from "./jsonl.js";
+export { type JsonlLine, readJsonlLines } from "./jsonl.js";
 export { normalize } from "./normalize.js";
 export { hashNormalizedText, hashSample } from "./sampleHash.js";

@@ -18,26 +18,27 @@ const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const BLANK = /^[ \t\r]*$/;
 
 /**
- * Splits a dataset file into decoded lines (DESIGN §4): lines end with LF, a CR before the LF is dropped, the last
- * LF is optional; no line may start with a byte order mark, be invalid UTF-8, or be blank.
+ * Reads a dataset file line by line (DESIGN §4): lines end with LF, a CR before the LF is dropped, the last LF is
+ * optional; no line may start with a byte order mark, be invalid UTF-8, or be blank. Lazy, so the caller meets
+ * the first bad line first, whatever its kind.
  *
  * @throws {DatasetError} `EMPTY_FILE`, `BOM`, `INVALID_UTF8` or `BLANK_LINE`, with the 1-based line number
  */
-export function splitJsonlLines(file: Uint8Array): JsonlLine[] {
+export function* readJsonlLines(file: Uint8Array): Generator<JsonlLine, void, undefined> {
   // [REJECT] DESIGN §4: an empty file
   if (file.length === 0) throw new DatasetError({ code: DatasetErrorCode.EMPTY_FILE, line: 1 });
-  const lines: JsonlLine[] = [];
+  let line = 0;
   let start = 0;
+  // The last LF is optional: a file ending with LF has no empty line after it.
   while (start < file.length) {
+    line += 1;
     const lf = file.indexOf(LF, start);
     const end = lf === -1 ? file.length : lf;
     // DESIGN §4: a CR before the LF is dropped (one CR; a CR not followed by LF stays in the line).
     const contentEnd = lf !== -1 && end > start && file[end - 1] === CR ? end - 1 : end;
-    lines.push({ line: lines.length + 1, text: decodeLine(file.subarray(start, contentEnd), lines.length + 1) });
-    // The last LF is optional: a file ending with LF has no empty line after it.
+    yield { line, text: decodeLine(file.subarray(start, contentEnd), line) };
     start = end + 1;
   }
-  return lines;
 }
 
 function decodeLine(bytes: Uint8Array, line: number): string {
