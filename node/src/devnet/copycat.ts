@@ -4,7 +4,10 @@
  * `own` lines of the copycat's own. What a lazy thief would register to farm someone else's rewards.
  */
 export function makeCopycatDataset(original: Uint8Array, copied: number, own: readonly string[]): Uint8Array {
-  const lines = new TextDecoder().decode(original).split("\n").filter((l) => l.length > 0);
+  const lines = new TextDecoder()
+    .decode(original)
+    .split("\n")
+    .filter((l) => l.length > 0);
   if (lines.length < copied) throw new Error(`the original has ${lines.length} samples, cannot copy ${copied}`);
   const disguised = lines.slice(0, copied).map((line) => {
     const record = JSON.parse(line) as Record<string, string>;

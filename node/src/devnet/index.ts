@@ -2,10 +2,10 @@ export { type Actors, assignActors, ROLES, type Role } from "./actors.js";
 export { makeCopycatDataset } from "./copycat.js";
 export { DEVNET_PARAMETERS, deployProtocol, type Protocol } from "./deployProtocol.js";
 export { type GasEntry, GasLedger } from "./gasLedger.js";
-export { formatTourReport } from "./report.js";
 export {
   type RegistriesTourOptions,
   type RegistriesTourResult,
   runRegistriesTour,
   type TourDataset,
 } from "./registriesTour.js";
+export { formatTourReport } from "./report.js";

@@ -1,7 +1,14 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { Hex } from "viem";
-import { buildDatasetTree, contributorsRoot, getSampleProof, parseDataset, type Sample, sharesPpm } from "../protocol/index.js";
+import {
+  buildDatasetTree,
+  contributorsRoot,
+  getSampleProof,
+  parseDataset,
+  type Sample,
+  sharesPpm,
+} from "../protocol/index.js";
 import { type Actors, assignActors, ROLES, type Role } from "./actors.js";
 import { makeCopycatDataset } from "./copycat.js";
 import { deployProtocol, type Protocol } from "./deployProtocol.js";
@@ -41,6 +48,8 @@ export interface RegistriesTourResult {
 
 const STATUS = ["None", "Pending", "Active", "Rejected"] as const;
 const RULING = ["None", "Upheld", "Dismissed", "NoQuorum"] as const;
+/** `IAdapterRegistry.ChallengeGround`. */
+const CHALLENGE_GROUND = { TrainingSegment: 1, ContributorsRoot: 2, CheckpointUnavailable: 3 } as const;
 
 /**
  * The registries, end to end, on one chain: deploy with Ignition, two datanets, honest datasets and a copycat caught
@@ -67,7 +76,10 @@ export async function runRegistriesTour(
 
   log("funding every participant with 100,000 OPEN from the treasury");
   for (const role of ROLES.filter((r) => r !== "treasury")) {
-    await gas.record("OpenToken.transfer", token.connect(actors.treasury).transfer(actors[role].address, 100_000n * OPEN));
+    await gas.record(
+      "OpenToken.transfer",
+      token.connect(actors.treasury).transfer(actors[role].address, 100_000n * OPEN),
+    );
   }
   const before = await balancesOf(protocol, actors);
 
@@ -84,7 +96,11 @@ export async function runRegistriesTour(
   const alice = parseDataset(options.aliceDataset);
   const bob = parseDataset(options.bobDataset);
   const copycatFile = makeCopycatDataset(options.aliceDataset, Math.min(3, alice.length), [
-    JSON.stringify({ instruction: "Write ad copy", input: "type: scarf | colour: red", output: "A red scarf for you." }),
+    JSON.stringify({
+      instruction: "Write ad copy",
+      input: "type: scarf | colour: red",
+      output: "A red scarf for you.",
+    }),
   ]);
   const mallory = parseDataset(copycatFile);
 
@@ -109,7 +125,14 @@ export async function runRegistriesTour(
     };
     if (usePermit) {
       const deadline = BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + 3600n;
-      const { v, r, s } = await signPermit(connection, token, signer, await datanetRegistry.getAddress(), stake, deadline);
+      const { v, r, s } = await signPermit(
+        connection,
+        token,
+        signer,
+        await datanetRegistry.getAddress(),
+        stake,
+        deadline,
+      );
       await gas.record(
         "DatanetRegistry.revealDatasetWithPermit",
         datanetRegistry.connect(signer).revealDatasetWithPermit(params, deadline, v, r, s),
@@ -127,7 +150,9 @@ export async function runRegistriesTour(
 
   const stolen = mallory[0];
   if (stolen === undefined) throw new Error("the copycat dataset is empty");
-  log(`watcher proves that sample ${stolen.sampleHash.slice(0, 10)}… of mallory's dataset is alice's, registered earlier`);
+  log(
+    `watcher proves that sample ${stolen.sampleHash.slice(0, 10)}… of mallory's dataset is alice's, registered earlier`,
+  );
   const receipt = await gas.record(
     "DatanetRegistry.proveDuplicate",
     datanetRegistry
@@ -165,7 +190,10 @@ export async function runRegistriesTour(
   }
 
   log("the adapter owner creates an adapter and commits to train on alice's and bob's datasets");
-  await gas.record("AdapterRegistry.createAdapter", adapterRegistry.connect(actors.adapterOwner).createAdapter("ad-copy"));
+  await gas.record(
+    "AdapterRegistry.createAdapter",
+    adapterRegistry.connect(actors.adapterOwner).createAdapter("ad-copy"),
+  );
   const eligibleCopy = await datanetRegistry.isEligible(malloryId);
   log(`  mallory's dataset is ${eligibleCopy ? "still" : "no longer"} eligible after the duplicate proof`);
   const shares = sharesPpm(
@@ -178,12 +206,20 @@ export async function runRegistriesTour(
     const configHash = ethers.id(`devnet config ${label}`);
     await gas.record(
       "AdapterRegistry.commitTraining",
-      adapterRegistry.connect(actors.adapterOwner).commitTraining(1n, ethers.id("devnet base model"), configHash, [aliceId, bobId]),
+      adapterRegistry
+        .connect(actors.adapterOwner)
+        .commitTraining(1n, ethers.id("devnet base model"), configHash, [aliceId, bobId]),
     );
     const commitmentId = await adapterRegistry.commitmentCount();
-    await gas.record("AdapterRegistry.sealCommitment", adapterRegistry.connect(actors.watcher).sealCommitment(commitmentId));
+    await gas.record(
+      "AdapterRegistry.sealCommitment",
+      adapterRegistry.connect(actors.watcher).sealCommitment(commitmentId),
+    );
     const bond = await adapterRegistry.minBond();
-    await gas.record("OpenToken.approve", token.connect(actors.adapterOwner).approve(await adapterRegistry.getAddress(), bond));
+    await gas.record(
+      "OpenToken.approve",
+      token.connect(actors.adapterOwner).approve(await adapterRegistry.getAddress(), bond),
+    );
     await gas.record(
       "AdapterRegistry.submitVersion",
       adapterRegistry.connect(actors.adapterOwner).submitVersion(
@@ -206,11 +242,18 @@ export async function runRegistriesTour(
 
   const challenge = async (versionId: bigint, ground: number, votes: readonly boolean[]): Promise<string> => {
     const { minBond } = await arbiter.getParams();
-    const evidence = ethers.AbiCoder.defaultAbiCoder().encode(["uint8", "uint256"], [ground, 2n]);
-    await gas.record("OpenToken.approve", token.connect(actors.challenger).approve(await arbiter.getAddress(), minBond));
+    // A training segment names one (here 2); a contributors-root challenge names none (0).
+    const segment = ground === CHALLENGE_GROUND.ContributorsRoot ? 0n : 2n;
+    const evidence = ethers.AbiCoder.defaultAbiCoder().encode(["uint8", "uint256"], [ground, segment]);
+    await gas.record(
+      "OpenToken.approve",
+      token.connect(actors.challenger).approve(await arbiter.getAddress(), minBond),
+    );
     await gas.record(
       "Arbiter.openChallenge",
-      arbiter.connect(actors.challenger).openChallenge(await adapterRegistry.getAddress(), versionId, evidence, minBond),
+      arbiter
+        .connect(actors.challenger)
+        .openChallenge(await adapterRegistry.getAddress(), versionId, evidence, minBond),
     );
     const challengeId = await arbiter.challengeCount();
     const voters = (["verifier1", "verifier2", "verifier3"] as const).slice(0, votes.length);
@@ -227,7 +270,10 @@ export async function runRegistriesTour(
     const c = await arbiter.getChallenge(challengeId);
     await networkHelpers.time.increaseTo(c.commitDeadline + 1n);
     for (const [i, voter] of voters.entries()) {
-      await gas.record("Arbiter.revealVote", arbiter.connect(actors[voter]).revealVote(challengeId, votes[i] ?? false, salts[i] ?? "0x"));
+      await gas.record(
+        "Arbiter.revealVote",
+        arbiter.connect(actors[voter]).revealVote(challengeId, votes[i] ?? false, salts[i] ?? "0x"),
+      );
     }
     await networkHelpers.time.increaseTo(c.revealDeadline + 1n);
     await gas.record("Arbiter.resolve", arbiter.connect(actors.watcher).resolve(challengeId));
@@ -235,7 +281,10 @@ export async function runRegistriesTour(
     for (const voter of voters) {
       const vote = await arbiter.getVote(challengeId, actors[voter].address);
       if ((vote.upheld && ruling === "Upheld") || (!vote.upheld && ruling === "Dismissed")) {
-        await gas.record("Arbiter.claimVoterReward", arbiter.connect(actors[voter]).claimVoterReward(challengeId, actors[voter].address));
+        await gas.record(
+          "Arbiter.claimVoterReward",
+          arbiter.connect(actors[voter]).claimVoterReward(challengeId, actors[voter].address),
+        );
       }
     }
     for (const role of ["challenger", "adapterOwner", "verifier1", "verifier2", "verifier3"] as const) {
@@ -249,7 +298,7 @@ export async function runRegistriesTour(
   log("version 1 is submitted with its proof of training and a bond; its challenge window opens");
   const v1 = await submit("v1");
   log("a challenger disputes training segment 2 of version 1; verifiers find the segment re-runs and dismiss it");
-  const ruling1 = await challenge(v1, 1, [false, false, true]);
+  const ruling1 = await challenge(v1, CHALLENGE_GROUND.TrainingSegment, [false, false, true]);
   log(`  ruling: ${ruling1}`);
   const version1 = await adapterRegistry.getVersion(v1);
   await networkHelpers.time.increaseTo(version1.challengeEnd + 1n);
@@ -259,7 +308,7 @@ export async function runRegistriesTour(
 
   log("version 2 claims a contributors root the verifiers reject: the challenge is upheld and its bond slashed");
   const v2 = await submit("v2");
-  const ruling2 = await challenge(v2, 2, [true, true, true]);
+  const ruling2 = await challenge(v2, CHALLENGE_GROUND.ContributorsRoot, [true, true, true]);
   log(`  ruling: ${ruling2}`);
 
   const after = await balancesOf(protocol, actors);

@@ -31,6 +31,8 @@ export function formatTourReport(result: RegistriesTourResult): string {
   for (const row of result.gas.summary()) {
     lines.push(`  ${row.label.padEnd(42)} ${String(row.calls).padStart(3)} × ${row.mean.toLocaleString("en-US")}`);
   }
-  lines.push(`  total: ${result.gas.total().toLocaleString("en-US")} gas over ${result.gas.entries().length} transactions`);
+  lines.push(
+    `  total: ${result.gas.total().toLocaleString("en-US")} gas over ${result.gas.entries().length} transactions`,
+  );
   return lines.join("\n");
 }

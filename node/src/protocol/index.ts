@@ -13,3 +13,26 @@ export { DatasetError, DatasetErrorCode, type DatasetErrorType, type JsonKind } 
 export { type JsonlLine, readJsonlLines } from "./jsonl.js";
 export { normalize } from "./normalize.js";
 export { hashNormalizedText, hashSample } from "./sampleHash.js";
+export {
+  baseModelHash,
+  batchHash,
+  batchOrder,
+  batchOrderSlice,
+  type ContributorShare,
+  canonicalConfig,
+  checkpointProof,
+  checkpointRoot,
+  configHash,
+  contributorsProof,
+  contributorsRoot,
+  float32Bits,
+  hashDatasetIds,
+  initialHead,
+  nextHead,
+  PPM,
+  sharesPpm,
+  TrainingProofError,
+  tensorHashFromBytes,
+  trainingSeed,
+  verifyCheckpointProof,
+} from "./training/index.js";
