@@ -6,6 +6,7 @@ pragma solidity 0.8.30;
 interface Vm {
     function warp(uint256 timestamp) external;
     function roll(uint256 blockNumber) external;
+    function chainId(uint256 newChainId) external;
     function prank(address sender) external;
     function startPrank(address sender) external;
     function stopPrank() external;
