@@ -23,8 +23,6 @@ interface Vm {
     function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
     function parseJsonBytes32Array(string calldata json, string calldata key) external pure returns (bytes32[] memory);
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
-    function targetContract(address newTargetContract) external;
-    function targetSender(address newTargetSender) external;
 }
 
 /// @dev The address Hardhat's Solidity test runner answers cheatcodes on.
