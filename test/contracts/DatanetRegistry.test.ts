@@ -379,7 +379,7 @@ describe("DatanetRegistry", () => {
       expect((await f.registry.getDataset(1n)).datanetId).to.equal(2n);
     });
 
-    it("orders datasets by commit, not by reveal", async () => {
+    it("orders datasets by commit, not by reveal, and a taken id does not block a reveal (THREATS #32)", async () => {
       const { registry, alice, bob } = await loadFixture(deployRegistry);
       const pBob = revealParams(COPY.root, { sampleCount: 6n, salt: salt(7) });
       const pAlice = revealParams(ORIGINAL.root);
@@ -554,7 +554,7 @@ describe("DatanetRegistry", () => {
       return { ...f, id, stake: MIN_STAKE + 4n * PER_SAMPLE };
     }
 
-    it("adds stake from the owner without touching what is unbonding or its timer", async () => {
+    it("adds stake from the owner without touching what is unbonding or its timer (THREATS #11)", async () => {
       const { registry, token, registryAddress, alice, id, stake } = await loadFixture(registered);
       await registry.connect(alice).requestUnstake(id, 10n);
       const { unbondingEnd } = await registry.getDataset(id);
@@ -801,7 +801,7 @@ describe("DatanetRegistry", () => {
       expect((await registry.getDataset(copy)).stake).to.equal(0n);
     });
 
-    it("clears the unbonding timer when a full slash leaves nothing", async () => {
+    it("clears the unbonding timer when a full slash leaves nothing (THREATS #13, #26)", async () => {
       const { registry, governance, prover, mallory, original, copy } = await loadFixture(registryWithVectorDatasets);
       await registry.connect(governance).setDuplicateSlashBps(10_000n);
       await registry.connect(mallory).requestUnstake(copy, 1n);
