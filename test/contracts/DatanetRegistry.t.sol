@@ -34,7 +34,7 @@ contract DatanetRegistryTest {
             vm.prank(actors[i]);
             token.approve(address(registry), type(uint256).max);
         }
-        handler = new DatanetRegistryHandler(registry, token, address(this), actors);
+        handler = new DatanetRegistryHandler(registry, address(this), actors);
     }
 
     /// @dev The invariant fuzzer calls only the handler (forge-std's StdInvariant interface, read by the runner).
@@ -198,8 +198,8 @@ contract DatanetRegistryTest {
         }
     }
 
-    function _register(uint256 stake, bytes32 ownSeed) private returns (uint256 id) {
-        (id, ) = _registerWith(ownSeed, stake);
+    function _register(uint256 stake, bytes32 sample) private returns (uint256 id) {
+        (id, ) = _registerWith(sample, stake);
     }
 
     /// @dev Registers a two-sample dataset holding `sample` and a sample of its own; returns its own sample.

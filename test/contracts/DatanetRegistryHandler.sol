@@ -4,7 +4,6 @@ pragma solidity 0.8.30;
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
 import {DatanetRegistry} from "../../contracts/DatanetRegistry.sol";
 import {IDatanetRegistry} from "../../contracts/interfaces/IDatanetRegistry.sol";
-import {OpenToken} from "../../contracts/OpenToken.sol";
 import {vm} from "./utils/Vm.sol";
 
 /// @dev Drives DatanetRegistry through random sequences for the invariant test, and keeps its own model of every
@@ -17,7 +16,6 @@ contract DatanetRegistryHandler {
     uint256 private constant _MAX_STAKE = 1_000_000 ether;
 
     DatanetRegistry public immutable registry;
-    OpenToken public immutable token;
     address public immutable governance;
 
     address[] public actors;
@@ -36,9 +34,8 @@ contract DatanetRegistryHandler {
     uint256 public ghostWithdrawn;
     uint256 public ghostDeposited;
 
-    constructor(DatanetRegistry registry_, OpenToken token_, address governance_, address[] memory actors_) {
+    constructor(DatanetRegistry registry_, address governance_, address[] memory actors_) {
         registry = registry_;
-        token = token_;
         governance = governance_;
         actors = actors_;
     }
