@@ -149,10 +149,9 @@ contract AdapterRegistryTest {
         }
         require(paid == (upheld ? bond : 0), "paid");
         require(token.balanceOf(address(registry)) == bond - paid, "registry balance");
-        IAdapterRegistry.VersionStatus status = registry.statusOf(versionId);
-        require(
-            status == (upheld ? IAdapterRegistry.VersionStatus.Rejected : IAdapterRegistry.VersionStatus.Pending), "status"
-        );
+        IAdapterRegistry.VersionStatus expectedStatus =
+            upheld ? IAdapterRegistry.VersionStatus.Rejected : IAdapterRegistry.VersionStatus.Pending;
+        require(registry.statusOf(versionId) == expectedStatus, "status");
     }
 
     function _commit() internal returns (uint256) {

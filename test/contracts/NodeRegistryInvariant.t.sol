@@ -59,7 +59,7 @@ contract NodeRegistryInvariantTest {
         for (uint256 i; i < handler.ACTORS(); ++i) {
             address node = handler.actor(i);
             INodeRegistry.Node memory n = registry.getNode(node);
-            require(n.stake == handler.ghostStake(node), "stake moved outside register, addStake, withdraw or a ruling");
+            require(n.stake == handler.ghostStake(node), "stake moved outside register, addStake, withdraw, ruling");
             require(n.unbonding <= n.stake, "unbonding > stake");
             bool active = n.registered && n.stake - n.unbonding >= registry.minStake();
             require(registry.isActive(node) == active, "isActive");
