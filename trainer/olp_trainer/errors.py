@@ -35,3 +35,4 @@ LIBRARY_MISMATCH = "LIBRARY_MISMATCH"  # the runtime's library versions differ f
 SAFETENSORS_INVALID = "SAFETENSORS_INVALID"  # a safetensors file that does not parse
 CHECKPOINT_INVALID = "CHECKPOINT_INVALID"  # a checkpoint that is missing, or whose files break the chain
 EVAL_SPLIT_MISMATCH = "EVAL_SPLIT_MISMATCH"  # keccak256 of the eval file differs from config.evalSplit
+BAD_REQUEST = "BAD_REQUEST"  # a `generate` request that is not what serve.py documents

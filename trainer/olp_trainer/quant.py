@@ -19,7 +19,7 @@ import torch
 BLOCK = 64  # QLoRA's block size for the weights
 SCALE_BLOCK = 256  # QLoRA's block size for the second quantization (of the absmax scales)
 
-# bitsandbytes `functional.py` NF4 table; `test_quant.py` rebuilds it from the paper's definition.
+# bitsandbytes' NF4 table (`functional.py`); `tests/test_quant.py` rebuilds it from the paper's definition.
 NF4_CODE = torch.tensor(
     [
         -1.0,
@@ -41,16 +41,6 @@ NF4_CODE = torch.tensor(
     ],
     dtype=torch.float32,
 )
-
-
-def nf4_code_from_definition(offset: float = 0.9677083) -> torch.Tensor:
-    """The NF4 code from its definition (bitsandbytes `create_normal_map`): 8 positive quantiles of N(0,1)
-    on [offset, 0.5), 7 negative on [offset, 0.5) mirrored, and 0, normalized by the largest."""
-    ndtri = torch.special.ndtri
-    pos = ndtri(torch.linspace(offset, 0.5, 9, dtype=torch.float64)[:-1])
-    neg = -ndtri(torch.linspace(offset, 0.5, 8, dtype=torch.float64)[:-1])
-    values = torch.cat((pos, torch.zeros(1, dtype=torch.float64), neg)).sort().values
-    return values / values.abs().max()
 
 
 def _dynamic_map() -> torch.Tensor:
