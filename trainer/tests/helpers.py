@@ -72,5 +72,7 @@ def read_safetensors_plainly(path: Path) -> tuple[dict, dict[str, torch.Tensor]]
         if name == "__metadata__":
             continue
         begin, end = info["data_offsets"]
-        tensors[name] = torch.frombuffer(bytearray(body[begin:end]), dtype=dtypes[info["dtype"]]).reshape(info["shape"])
+        dtype = dtypes[info["dtype"]]
+        chunk = bytearray(body[begin:end])
+        tensors[name] = torch.frombuffer(chunk, dtype=dtype).reshape(info["shape"]) if chunk else torch.empty(info["shape"], dtype=dtype)
     return header, tensors
