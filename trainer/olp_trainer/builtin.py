@@ -1,9 +1,9 @@
 """`make-model`: the built-in base model, created from a seed and pre-trained on generated ad copy.
 
-Pre-training is full fine-tuning from the seeded init on `make_data.pretraining_texts` (unconditioned copy,
-no attribute lists), deterministic like any run, so one seed gives one model folder on every machine with
-the same library versions. The folder is a cache: `make-model.json` records what built it, and a folder
-built with the same settings is reused.
+From the seed: the pre-training text (`make_data.pretraining_texts`), the tokenizer's merges learned from it,
+the seeded init, then full training on that text, deterministic like any run, so one seed gives one model
+folder on every machine with the same library versions. The folder is a cache: `make-model.json` records
+what built it, and a folder built with the same recipe is reused.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .engine import Trainer, setup_determinism
 from .messages import Emit, silent
 from .model import LlamaConfig, LlamaForCausalLM, init_weights
 from .modelio import BaseModel, load_base_model, save_builtin
-from .tokenizer import ByteTokenizer
+from .tokenizer import ByteLevelBPE, train_bpe
 
 RECIPE_FILE = "make-model.json"
 
@@ -37,6 +37,7 @@ class Recipe:
     pretrainTexts: int = 4000  # distinct unconditioned texts
     batchSize: int = 16
     learningRate: float = 0.003  # a small model with AdamW takes a high rate
+    maxMerges: int = 2000  # BPE merges at most; learning stops earlier, when no pair occurs twice
     threads: int = 1  # as TrainConfig.threads
     hiddenSize: int = LlamaConfig.hidden_size
     layers: int = LlamaConfig.num_hidden_layers
@@ -48,13 +49,18 @@ def make_builtin_model(folder: str | Path, recipe: Recipe = Recipe(), emit: Emit
     if recipe_path.exists() and json.loads(recipe_path.read_text()) == asdict(recipe):
         emit("progress", phase="make-model", cached=True, path=str(folder))
         return load_base_model(folder)
-    cfg = LlamaConfig(hidden_size=recipe.hiddenSize, num_hidden_layers=recipe.layers, intermediate_size=_intermediate(recipe.hiddenSize),
-                      num_attention_heads=recipe.hiddenSize // 32, num_key_value_heads=recipe.hiddenSize // 32)
+    texts = make_data.pretraining_texts(recipe.seed, recipe.pretrainTexts)
+    tokenizer = ByteLevelBPE(train_bpe(texts, recipe.maxMerges))
+    heads = recipe.hiddenSize // 32
+    cfg = LlamaConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=recipe.hiddenSize, num_hidden_layers=recipe.layers,
+        intermediate_size=_intermediate(recipe.hiddenSize), num_attention_heads=heads, num_key_value_heads=heads,
+    )
     model = LlamaForCausalLM(cfg)
     init_weights(model, recipe.seed)
     if recipe.pretrainSteps:
-        _pretrain(model, recipe, emit)
-    save_builtin(folder, model)
+        _pretrain(model, tokenizer, texts, recipe, emit)
+    save_builtin(folder, model, tokenizer)
     recipe_path.write_text(json.dumps(asdict(recipe), indent=2) + "\n")
     return load_base_model(folder)
 
@@ -64,14 +70,12 @@ def _intermediate(hidden: int) -> int:
     return -(-hidden * 8 // 3 // 32) * 32
 
 
-def _pretrain(model: LlamaForCausalLM, recipe: Recipe, emit: Emit) -> None:
-    tok = ByteTokenizer()
+def _pretrain(model: LlamaForCausalLM, tok: ByteLevelBPE, texts: list[str], recipe: Recipe, emit: Emit) -> None:
     config = TrainConfig(
         method="full", learningRate=recipe.learningRate, steps=recipe.pretrainSteps, checkpointInterval=recipe.pretrainSteps,
         warmupSteps=min(20, recipe.pretrainSteps), batchSize=recipe.batchSize, threads=recipe.threads,
     )
     setup_determinism(config)
-    texts = make_data.pretraining_texts(recipe.seed, recipe.pretrainTexts)
     encoded = []
     for text in texts:
         ids = [tok.bos_id, *tok.encode(text), tok.eos_id]

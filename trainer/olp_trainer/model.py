@@ -22,7 +22,7 @@ KV = tuple[torch.Tensor, torch.Tensor]  # (keys, values), each [B, kv_heads, S, 
 class LlamaConfig:
     """Hyper-parameters, with Hugging Face's `LlamaConfig` names (they are written to config.json as they are)."""
 
-    vocab_size: int = 259  # the byte tokenizer: 256 bytes + <s>, </s>, <pad>
+    vocab_size: int = 259  # 256 bytes + <s>, </s>, <pad>; make-model adds the learned merges
     hidden_size: int = 128  # small enough that a devnet QLoRA run on 2 CPU cores takes about a minute
     intermediate_size: int = 352  # ≈ 8/3 · hidden, rounded to a multiple of 32 (SwiGLU keeps the FLOPs of a 4x MLP)
     num_hidden_layers: int = 4

@@ -17,7 +17,7 @@ from torch import nn
 from . import proof, safetensors_io
 from .errors import MODEL_NOT_FOUND, MODEL_UNSUPPORTED, TrainerError
 from .model import KV, LlamaConfig, LlamaForCausalLM
-from .tokenizer import ByteTokenizer, Tokenizer, load_tokenizer
+from .tokenizer import ByteLevelBPE, Tokenizer, load_tokenizer
 
 WEIGHTS = "model.safetensors"
 WEIGHTS_INDEX = "model.safetensors.index.json"
@@ -146,12 +146,14 @@ def load_base_model(folder: str | Path) -> BaseModel:
     return BaseModel(folder, model, tokenizer, base_hash, hf.num_hidden_layers, heads, hf.hidden_size // hf.num_attention_heads, False)
 
 
-def save_builtin(folder: Path, model: LlamaForCausalLM) -> None:
+def save_builtin(folder: Path, model: LlamaForCausalLM, tokenizer: ByteLevelBPE) -> None:
     """Writes a built-in model folder: config.json, model.safetensors (float32) and the tokenizer files."""
     folder.mkdir(parents=True, exist_ok=True)
     cfg = model.config
     (folder / "config.json").write_text(json.dumps(cfg.to_hf("float32"), indent=2, sort_keys=True) + "\n")
     weights = {name: t.detach().float().contiguous() for name, t in model.state_dict().items()}
     safetensors_io.save(folder / WEIGHTS, weights, {"format": "pt"})
-    for name, data in ByteTokenizer.files(cfg.max_position_embeddings).items():
+    if tokenizer.vocab_size != cfg.vocab_size:
+        raise ValueError(f"tokenizer has {tokenizer.vocab_size} ids, the model {cfg.vocab_size}")
+    for name, data in tokenizer.files(cfg.max_position_embeddings).items():
         (folder / name).write_bytes(data)

@@ -12,19 +12,24 @@ from olp_trainer import proof
 from olp_trainer.config import TrainConfig
 from olp_trainer.job import Job
 from olp_trainer.model import LlamaConfig, LlamaForCausalLM, init_weights
+from olp_trainer.make_data import pretraining_texts
 from olp_trainer.modelio import save_builtin
+from olp_trainer.tokenizer import ByteLevelBPE, train_bpe
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "advertise"
 TRAIN_FILES = [DATA / "ads-1.jsonl", DATA / "ads-2.jsonl", DATA / "ads-3.sharegpt.jsonl"]
 EVAL_FILE = DATA / "ads-eval.jsonl"
-TINY = LlamaConfig(hidden_size=64, intermediate_size=192, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=512)
+TOKENIZER = ByteLevelBPE(train_bpe(pretraining_texts(1, 500), 2000))
+TINY = LlamaConfig(
+    vocab_size=TOKENIZER.vocab_size, hidden_size=64, intermediate_size=192, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2
+)
 
 
 def make_tiny_model(folder: Path, seed: int = 7) -> Path:
-    """The built-in architecture at test size, seeded, not pre-trained."""
+    """The built-in architecture and tokenizer at test size, seeded, not pre-trained."""
     model = LlamaForCausalLM(TINY)
     init_weights(model, seed)
-    save_builtin(folder, model)
+    save_builtin(folder, model, TOKENIZER)
     return folder
 
 

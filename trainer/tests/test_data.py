@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from helpers import corpus_rows, write_corpus
 from olp_trainer import merkle
 from olp_trainer.data import IGNORE, DatasetRef, Sample, check_roots, collate, encode, read_corpus, read_samples, token_counts
 from olp_trainer.errors import CORPUS_INVALID, MALFORMED_JSONL, ROOT_MISMATCH, TrainerError
-from olp_trainer.tokenizer import ByteTokenizer
+from olp_trainer.tokenizer import ByteLevelBPE
 
 
 def write(tmp_path, content: bytes, name="data.jsonl"):
@@ -121,7 +120,7 @@ def test_a_corpus_naming_a_dataset_outside_the_job_or_excluding_its_own_sample_i
 
 
 def test_labels_cover_the_response_and_end_of_sequence_only():
-    tok = ByteTokenizer()
+    tok = ByteLevelBPE([])  # bytes only, so ids are easy to read
     item = encode(tok, "plain", Sample("ab", "cd", "ab\ncd"), 64)
     assert item.ids.tolist() == [tok.bos_id, *b"ab\n\n", *b"cd", tok.eos_id]
     # position i predicts token i + 1: prompt positions carry no loss
@@ -134,5 +133,4 @@ def test_labels_cover_the_response_and_end_of_sequence_only():
 
 def test_token_counts_are_per_dataset_over_the_canonical_text_without_special_tokens():
     corpus = [Sample("p", "r", "héllo", 1), Sample("p", "r", "ab", 2), Sample("p", "r", "c", 2)]
-    assert token_counts(corpus, ByteTokenizer()) == {1: 6, 2: 3}
-    assert torch.tensor(ByteTokenizer().encode("é")).tolist() == [0xC3, 0xA9]
+    assert token_counts(corpus, ByteLevelBPE([])) == {1: 6, 2: 3}

@@ -7,12 +7,12 @@ import json
 import pytest
 import torch
 
-from helpers import TINY
+from helpers import TINY, TOKENIZER
 from olp_trainer import proof
 from olp_trainer.errors import MODEL_NOT_FOUND, MODEL_UNSUPPORTED, TrainerError
 from olp_trainer.model import LlamaForCausalLM, init_weights
 from olp_trainer.modelio import load_base_model
-from olp_trainer.tokenizer import ByteTokenizer
+from olp_trainer.tokenizer import ByteLevelBPE, train_bpe
 
 
 def model():
@@ -93,14 +93,32 @@ def test_a_non_llama_model_needs_transformers(tmp_path, tiny_model):
 
 def test_base_model_hash_covers_tensors_and_both_tokenizer_files(tiny_model):
     base = load_base_model(tiny_model)
-    files = ByteTokenizer.files(TINY.max_position_embeddings)
+    files = TOKENIZER.files(TINY.max_position_embeddings)
     tensors = {n: t for n, t in base.model.state_dict().items()}
     assert base.base_model_hash == proof.base_model_hash(proof.tensor_hash(tensors), files["tokenizer.json"], files["tokenizer_config.json"])
 
 
-def test_the_tokenizer_json_maps_every_byte_to_its_own_id():
-    tok = json.loads(ByteTokenizer.files(512)["tokenizer.json"])
-    vocab = tok["model"]["vocab"]
-    assert sorted(vocab.values()) == list(range(256)) and tok["model"]["merges"] == []
+def test_the_tokenizer_encodes_any_text_and_makes_frequent_words_single_tokens():
+    tok = ByteLevelBPE(train_bpe(["the red dress", "the red coat", "a red dress"], 100))
+    assert tok.decode(tok.encode(" the red dress")) == " the red dress"
+    assert len(tok.encode(" red")) == 1 and len(tok.encode(" dress")) == 1
+    text = "naïve ✓ 😀\tend"
+    assert tok.decode(tok.encode(text) + [tok.eos_id]) == text  # unseen bytes still encode; specials decode to nothing
+    plain = ByteLevelBPE([])
+    assert plain.encode("é") == [0xC3, 0xA9] and plain.vocab_size == 259
+
+
+def test_merges_are_learned_deterministically_most_frequent_pair_first():
+    assert train_bpe(["ab ab ab", "cd"], 10) == train_bpe(["ab ab ab", "cd"], 10)
+    merges = train_bpe(["aab aab"], 10)
+    assert merges[0] == ("a", "a") or merges[0] == ("a", "b")  # a tie on count goes to the smaller pair
+    assert merges[0] == min([("a", "a"), ("a", "b")])
+
+
+def test_the_tokenizer_files_are_the_tokenizers_format_and_reload_as_ours(tiny_model):
+    tok = json.loads((tiny_model / "tokenizer.json").read_text())
+    assert tok["model"]["type"] == "BPE" and len(tok["model"]["merges"]) == len(TOKENIZER.merges)
+    assert sorted(tok["model"]["vocab"].values()) == list(range(256)) + list(range(259, TOKENIZER.vocab_size))
     assert [t["id"] for t in tok["added_tokens"]] == [256, 257, 258]
-    assert ByteTokenizer().decode(ByteTokenizer().encode("naïve ✓") + [257]) == "naïve ✓"
+    loaded = ByteLevelBPE.from_files(tiny_model, TINY.max_position_embeddings)
+    assert loaded is not None and loaded.merges == TOKENIZER.merges

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import struct
 
 import pytest
@@ -29,12 +30,12 @@ def as_float(bits: int) -> float:
 
 def test_the_built_in_models_loss_falls_on_the_shipped_data(tiny_model, tmp_path):
     # From its seeded init (pre-training takes minutes, so tests start from scratch), every weight trainable.
-    config = tiny_config(method="full", steps=24, learningRate=0.01)
+    config = tiny_config(method="full", steps=48, batchSize=8, learningRate=0.01)
     train(data_job(tiny_model, tmp_path, config, eval_file=None))
     losses = [as_float(s.lossBits) for s in Chain.load(tmp_path / "chain.json").steps]
-    assert losses[0] > 3.0  # a random byte model starts near ln(259) = 5.6
-    assert losses[-1] < 0.7 * losses[0]
-    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert losses[0] > 0.8 * math.log(TINY.vocab_size)  # a random model starts near uniform
+    assert losses[-1] < 0.6 * losses[0]
+    assert max(losses[len(losses) // 2 :]) < min(losses[: len(losses) // 2])  # the second half all below the first
 
 
 def test_two_runs_give_the_same_checkpoint_hashes(qlora_run, tiny_model, tmp_path):
