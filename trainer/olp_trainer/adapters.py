@@ -40,8 +40,8 @@ class Adapter:
     method: str
     params: dict[str, nn.Parameter]
     prefix: PrefixEncoder | None = None
-    base_storage_bytes: int = 0  # bytes of the frozen base weights as held in memory
-    base_numel: int = 0  # parameters in the frozen base
+    base_storage_bytes: int = 0  # bytes of the base weights as held in memory (full fine-tuning: all, float32)
+    base_numel: int = 0  # parameters of the base model
     quantized_numel: int = 0  # of which stored in NF4
     quantized_bytes: int = 0  # bytes of the NF4 weights, scales included
     peft_config: dict = field(default_factory=dict)  # adapter_config.json without base_model_name_or_path
@@ -103,7 +103,8 @@ def build_adapter(model: nn.Module, config: TrainConfig, seed: bytes, num_layers
         for param in model.parameters():
             param.requires_grad_(True)
         params = dict(sorted(model.named_parameters()))
-        return Adapter("full", params)
+        numel = sum(p.numel() for p in params.values())
+        return Adapter("full", params, base_numel=numel, base_storage_bytes=sum(p.numel() * p.element_size() for p in params.values()))
 
     storage = "nf4" if config.method == "qlora" else "bf16"
     linears = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Linear)]

@@ -91,7 +91,7 @@ class Trainer:
         self.step = 0
         torch.manual_seed(rng_seed(seed))
         self.base.model.train()
-        self.tokens_seen = 0
+        self.tokens_seen = 0  # input tokens (prompt and response, no padding) of the steps taken by this process
 
     def loss(self, ids: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Mean cross-entropy over the labelled tokens (float32)."""
@@ -107,7 +107,7 @@ class Trainer:
     def train_step(self, indices: Sequence[int]) -> torch.Tensor:
         """One optimizer step on the corpus samples `indices`; returns the step's float32 loss."""
         ids, labels = collate([self.encoded[i] for i in indices], self.base.tokenizer.pad_id)
-        self.tokens_seen += int((labels != IGNORE).sum())
+        self.tokens_seen += int((ids != self.base.tokenizer.pad_id).sum())
         for p in self.adapter.params.values():
             p.grad = None
         loss = self.loss(ids, labels)
