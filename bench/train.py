@@ -33,7 +33,7 @@ from olp_trainer.builtin import Recipe, make_builtin_model  # noqa: E402
 from olp_trainer.config import TrainConfig  # noqa: E402
 from olp_trainer.job import Job  # noqa: E402
 from olp_trainer.modelio import load_base_model  # noqa: E402
-from olp_trainer.train import proof_loss, train  # noqa: E402
+from olp_trainer.train import loss_value, train  # noqa: E402
 
 DATA = ROOT / "trainer" / "data" / "advertise"
 RESULTS = ROOT / "bench" / "results" / "train.json"
@@ -80,7 +80,7 @@ def child(name: str, steps: int, eval_samples: int, model: str) -> dict:
         peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         report = json.loads((Path(out) / "eval_report.json").read_text())
         chain = json.loads((Path(out) / "chain.json").read_text())
-    losses = [proof_loss(s["lossBits"]) for s in chain["steps"]]
+    losses = [loss_value(s["lossBits"]) for s in chain["steps"]]
     base = load_base_model(model)  # a fresh copy, to measure the method's base weights as training held them
     adapter = build_adapter(base.model, config, bytes(32), base.num_layers, base.num_heads, base.head_dim)
     return {

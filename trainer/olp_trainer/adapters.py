@@ -112,7 +112,7 @@ def build_adapter(model: nn.Module, config: TrainConfig, seed: bytes, num_layers
     for name, linear in linears:
         weight = linear.weight.detach()
         is_projection = name.rpartition(".")[2] != "lm_head"
-        frozen = FrozenLinear(weight, storage if is_projection else "bf16", compute)
+        frozen = FrozenLinear(weight, storage if is_projection else "bf16", compute, linear.bias)
         adapter.base_numel += weight.numel()
         adapter.base_storage_bytes += frozen.storage_bytes()
         if frozen.storage == "nf4":
@@ -146,9 +146,8 @@ def build_adapter(model: nn.Module, config: TrainConfig, seed: bytes, num_layers
         }
         return adapter
 
-    loras = sorted((name, m) for name, m in model.named_modules() if isinstance(m, LoraLinear))
-    for _, layer in loras:
-        layer.reset(gen)
+    for _, layer in sorted(((n, m) for n, m in model.named_modules() if isinstance(m, LoraLinear)), key=lambda item: item[0]):
+        layer.reset(gen)  # in name order, so the init does not depend on module registration order
     adapter.params = dict(sorted((PEFT_PREFIX + n, p) for n, p in model.named_parameters() if ".lora_" in n))
     adapter.peft_config = {
         "peft_type": "LORA",

@@ -61,6 +61,8 @@ def cmd_verify(args: argparse.Namespace, emit: Emit) -> dict:
 
     chain = Chain.load(Path(args.chain)) if args.chain else None
     root = _hash_arg(args.root, "root") if args.root else None
+    if args.out is None and args.job is None:
+        args.out = args.run  # verify writes nothing; standalone jobs just need a folder
     return verify(_job(args), Path(args.run), args.segment, chain, root, emit)
 
 

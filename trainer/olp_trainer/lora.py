@@ -19,10 +19,11 @@ STORAGES = ("nf4", "bf16")
 
 
 class FrozenLinear(nn.Module):
-    """A bias-free projection whose weight is frozen and stored as NF4 (QLoRA) or bfloat16 (16-bit LoRA)
-    and restored to the compute dtype at each call (nothing is cached, so memory stays at the stored size)."""
+    """A projection whose weight is frozen and stored as NF4 (QLoRA) or bfloat16 (16-bit LoRA) and restored
+    to the compute dtype at each call (nothing is cached, so memory stays at the stored size). A bias, when
+    the model has one, stays in the compute dtype."""
 
-    def __init__(self, weight: torch.Tensor, storage: str, compute_dtype: torch.dtype) -> None:
+    def __init__(self, weight: torch.Tensor, storage: str, compute_dtype: torch.dtype, bias: torch.Tensor | None = None) -> None:
         super().__init__()
         if storage not in STORAGES:
             raise ValueError(f"storage must be one of {STORAGES}")
@@ -37,6 +38,7 @@ class FrozenLinear(nn.Module):
             self.register_buffer("scale_mean", q.scale_mean)
         else:
             self.register_buffer("weight", weight.detach().to(torch.bfloat16))
+        self.register_buffer("bias", None if bias is None else bias.detach().to(compute_dtype))
 
     def nf4(self) -> NF4Tensor:
         return NF4Tensor(self.packed, self.scale_codes, self.scale_scales, self.scale_mean, torch.Size((self.out_features, self.in_features)))
@@ -50,7 +52,7 @@ class FrozenLinear(nn.Module):
         return sum(b.numel() * b.element_size() for b in self.buffers())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.dequantized())
+        return F.linear(x, self.dequantized(), self.bias)
 
 
 class LoraLinear(nn.Module):

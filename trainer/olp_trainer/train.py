@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import struct
 import time
+from dataclasses import asdict
 
 from . import proof
 from .checkpoint import Chain, Step, hex32, save_checkpoint
@@ -41,8 +42,8 @@ def train(job: Job, emit: Emit = silent) -> dict:
         step = Step(k, hex32(heads[-1]), hex32(weights_hash), hex32(state_hash), hex32(proof.batch_hash(indices)), loss_bits)
         heads.append(step.head())
         chain.steps.append(step)
-        loss = proof_loss(loss_bits)
-        emit("checkpoint", **step.__dict__, head=hex32(heads[-1]), loss=loss)
+        loss = loss_value(loss_bits)
+        emit("checkpoint", **asdict(step), head=hex32(heads[-1]), loss=loss)
         emit("metric", name="train_loss", value=loss, step=trainer.step)
     elapsed = time.perf_counter() - started
     chain_path = chain.save(out)
@@ -89,6 +90,6 @@ def train(job: Job, emit: Emit = silent) -> dict:
     return result
 
 
-def proof_loss(loss_bits: int) -> float:
+def loss_value(loss_bits: int) -> float:
     """The float32 value of lossBits, for people reading the progress."""
     return struct.unpack("<f", struct.pack("<I", loss_bits))[0]
