@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch.nn import functional as F
@@ -122,7 +122,7 @@ class Trainer:
         self.optimizer.step(learning_rate(self.config, self.step), self.step)
         return loss.detach().float()
 
-    def run_segment(self, indices: Sequence[int], on_step=None) -> int:
+    def run_segment(self, indices: Sequence[int], on_step: Callable[[int, float], None] | None = None) -> int:
         """K steps over `indices` (K · batchSize of them); returns lossBits, the float32 bits of the mean loss."""
         b = self.config.batchSize
         losses = []

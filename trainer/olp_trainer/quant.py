@@ -12,6 +12,7 @@ Bits per weight: 4 + 8/64 + 32/(64·256) + 32/numel ≈ 4.127.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -59,6 +60,12 @@ def _dynamic_map() -> torch.Tensor:
 DYNAMIC_MAP = _dynamic_map()
 
 
+@functools.lru_cache(maxsize=8)
+def _table(name: str, device: torch.device) -> torch.Tensor:
+    """A code table on `device`, copied there once (dequantization runs at every forward)."""
+    return {"nf4": NF4_CODE, "dynamic": DYNAMIC_MAP}[name].to(device)
+
+
 def _nearest(values: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
     """Index of the nearest code value for each of `values` (ties to the lower index), as uint8."""
     mids = (code[1:] + code[:-1]) / 2
@@ -88,7 +95,7 @@ def decode_blocks(packed: torch.Tensor, absmax: torch.Tensor, shape: torch.Size,
     for d in shape:
         numel *= d
     codes = torch.stack((packed & 0x0F, packed >> 4), dim=-1).reshape(-1)[:numel]
-    values = NF4_CODE.to(packed.device)[codes.long()]
+    values = _table("nf4", packed.device)[codes.long()]
     return (_blocks(values, BLOCK) * absmax[:, None]).reshape(-1)[:numel].view(shape).to(dtype)
 
 
@@ -124,7 +131,7 @@ class NF4Tensor:
 
     def absmax(self) -> torch.Tensor:
         """The dequantized absmax of each 64-block (float32)."""
-        centred = DYNAMIC_MAP.to(self.scale_codes.device)[self.scale_codes.long()]
+        centred = _table("dynamic", self.scale_codes.device)[self.scale_codes.long()]
         per_block = self.scale_scales.repeat_interleave(SCALE_BLOCK)[: centred.numel()]
         return centred * per_block + self.scale_mean
 
