@@ -19,6 +19,7 @@ Relative paths are relative to the job file's folder.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +88,7 @@ class Job:
         def path(key: str) -> Path:
             if not isinstance(obj[key], str) or not obj[key]:
                 raise TrainerError(JOB_INVALID, f"job.{key} must be a path", field=key)
-            return base_dir / obj[key]
+            return Path(os.path.abspath(base_dir / obj[key]))  # `..` folded, symlinks kept
 
         job = cls(config, computed, path("model"), path("out"))
         if "eval" in obj:
@@ -118,7 +119,7 @@ class Job:
         else:
             if not isinstance(obj["data"], list) or not obj["data"] or not all(isinstance(p, str) for p in obj["data"]):
                 raise TrainerError(JOB_INVALID, "job.data must be a non-empty list of paths", field="data")
-            job.data = [base_dir / p for p in obj["data"]]
+            job.data = [Path(os.path.abspath(base_dir / p)) for p in obj["data"]]
         return job
 
     @classmethod
