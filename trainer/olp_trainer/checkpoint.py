@@ -19,23 +19,15 @@ import torch
 
 from . import proof, safetensors_io
 from .errors import CHECKPOINT_INVALID, TrainerError
+from .hexbytes import hex32, parse_hex32
 
 WEIGHTS_FILE = "weights.safetensors"
 STATE_FILE = "state.safetensors"
 CHAIN_FILE = "chain.json"
 
 
-def hex32(value: bytes) -> str:
-    return "0x" + value.hex()
-
-
-def unhex32(value: object, what: str) -> bytes:
-    if not isinstance(value, str) or len(value) != 66 or not value.startswith("0x"):
-        raise TrainerError(CHECKPOINT_INVALID, f"{what} must be 0x + 64 hex digits, found {value!r}", field=what)
-    try:
-        return bytes.fromhex(value[2:])
-    except ValueError:
-        raise TrainerError(CHECKPOINT_INVALID, f"{what} must be 0x + 64 hex digits, found {value!r}", field=what) from None
+def unhex32(value: object, field: str) -> bytes:
+    return parse_hex32(value, field, CHECKPOINT_INVALID)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import JOB_INVALID, TrainerError
+from .hexbytes import parse_hex32
 from .messages import Emit, JsonLines, log
 
 
@@ -24,12 +25,6 @@ def _read_json(path: str, what: str) -> Any:
         raise TrainerError(JOB_INVALID, f"{what} file {path} not found", field=what, path=path) from None
     except json.JSONDecodeError as err:
         raise TrainerError(JOB_INVALID, f"{what} file {path} is not JSON ({err})", field=what, path=path) from None
-
-
-def _hash_arg(value: str, what: str) -> bytes:
-    if len(value) != 66 or not value.startswith("0x"):
-        raise TrainerError(JOB_INVALID, f"--{what} must be 0x + 64 hex digits", field=what)
-    return bytes.fromhex(value[2:])
 
 
 def _job(args: argparse.Namespace):
@@ -60,7 +55,7 @@ def cmd_verify(args: argparse.Namespace, emit: Emit) -> dict:
     from .verify import verify
 
     chain = Chain.load(Path(args.chain)) if args.chain else None
-    root = _hash_arg(args.root, "root") if args.root else None
+    root = parse_hex32(args.root, "--root", JOB_INVALID) if args.root else None
     if args.out is None and args.job is None:
         args.out = args.run  # verify writes nothing; standalone jobs just need a folder
     return verify(_job(args), Path(args.run), args.segment, chain, root, emit)
@@ -103,7 +98,7 @@ def cmd_make_data(args: argparse.Namespace, emit: Emit) -> dict:
 
 def cmd_make_model(args: argparse.Namespace, emit: Emit) -> dict:
     from .builtin import Recipe, make_builtin_model
-    from .checkpoint import hex32
+    from .hexbytes import hex32
 
     recipe = Recipe(seed=args.seed, pretrainSteps=args.pretrain_steps)
     base = make_builtin_model(args.out, recipe, emit)
@@ -168,9 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.func(args, emit)
     except TrainerError as err:
-        message = err.to_message()
-        del message["type"]
-        emit("error", **message)
+        emit("error", **err.fields())
         log(f"error {err.code}: {err.message}")
         return 1
     except Exception as err:  # a bug, not a user error: say so, with the traceback on stderr

@@ -6,7 +6,7 @@ from typing import Any
 
 
 class TrainerError(Exception):
-    """A failure the caller can act on; the CLI turns it into one `{"type": "error"}` message.
+    """A failure the caller can act on; the CLI turns it into one `{"type": "error", **fields()}` message.
 
     `code` is stable (the node matches on it); `context` carries the values that explain the failure
     (a path, a line number, the expected and found hashes), so the message never has to be parsed.
@@ -18,8 +18,9 @@ class TrainerError(Exception):
         self.message = message
         self.context = context
 
-    def to_message(self) -> dict[str, Any]:
-        return {"type": "error", "code": self.code, "message": self.message, **self.context}
+    def fields(self) -> dict[str, Any]:
+        """The fields of its `error` message."""
+        return {"code": self.code, "message": self.message, **self.context}
 
 
 # Codes, one per problem the caller can fix. Append only: the node matches on them.

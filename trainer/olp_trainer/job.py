@@ -31,19 +31,11 @@ from .config import TrainConfig
 from .data import DatasetRef, Encoded, Sample, check_roots, encode, read_corpus, read_samples
 from .engine import Trainer, setup_determinism
 from .errors import CONFIG_HASH_MISMATCH, CONFIG_INVALID, EVAL_SPLIT_MISMATCH, JOB_INVALID, MODEL_UNSUPPORTED, TrainerError
+from .hexbytes import parse_hex32
 from .messages import Emit, silent
 from .modelio import BaseModel, load_base_model
 
 ZERO32 = bytes(32)
-
-
-def _hash(value: object, field_name: str) -> bytes:
-    if not isinstance(value, str) or len(value) != 66 or not value.startswith("0x"):
-        raise TrainerError(JOB_INVALID, f"job.{field_name} must be 0x + 64 hex digits, found {value!r}", field=field_name)
-    try:
-        return bytes.fromhex(value[2:])
-    except ValueError:
-        raise TrainerError(JOB_INVALID, f"job.{field_name} must be 0x + 64 hex digits, found {value!r}", field=field_name) from None
 
 
 @dataclass
@@ -79,7 +71,7 @@ class Job:
                 raise TrainerError(CONFIG_INVALID, f"config: missing {missing[0]!r} (every field enters configHash)", field=missing[0])
         computed = proof.config_hash(config.to_json())
         if "configHash" in obj:
-            given = _hash(obj["configHash"], "configHash")
+            given = parse_hex32(obj["configHash"], "configHash", JOB_INVALID)
             if given != computed:
                 raise TrainerError(
                     CONFIG_HASH_MISMATCH, f"configHash 0x{given.hex()} does not match the config (0x{computed.hex()})", expected="0x" + given.hex(), found="0x" + computed.hex()
@@ -100,7 +92,7 @@ class Job:
             for key in ("datasets", "commitBlockhash"):
                 if key not in obj:
                     raise TrainerError(JOB_INVALID, f"job: {key!r} is required with a corpus", field=key)
-            job.commit_blockhash = _hash(obj["commitBlockhash"], "commitBlockhash")
+            job.commit_blockhash = parse_hex32(obj["commitBlockhash"], "commitBlockhash", JOB_INVALID)
             if not isinstance(obj["datasets"], list) or not obj["datasets"]:
                 raise TrainerError(JOB_INVALID, "job.datasets must be a non-empty list", field="datasets")
             for i, ref in enumerate(obj["datasets"]):
@@ -114,7 +106,11 @@ class Job:
                 if not isinstance(excluded, list):
                     raise TrainerError(JOB_INVALID, f"job.{where}.excludedSampleHashes must be a list", field=where)
                 job.datasets.append(
-                    DatasetRef(dataset_id, _hash(ref["root"], f"{where}.root"), tuple(_hash(h, f"{where}.excludedSampleHashes") for h in excluded))
+                    DatasetRef(
+                        dataset_id,
+                        parse_hex32(ref["root"], f"{where}.root", JOB_INVALID),
+                        tuple(parse_hex32(h, f"{where}.excludedSampleHashes", JOB_INVALID) for h in excluded),
+                    )
                 )
         else:
             if not isinstance(obj["data"], list) or not obj["data"] or not all(isinstance(p, str) for p in obj["data"]):

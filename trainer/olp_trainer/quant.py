@@ -138,9 +138,6 @@ class NF4Tensor:
     def dequantize(self, dtype: torch.dtype = torch.float32) -> torch.Tensor:
         return decode_blocks(self.packed, self.absmax(), self.shape, dtype)
 
-    def to(self, device: torch.device | str) -> NF4Tensor:
-        return NF4Tensor(*(t.to(device) for t in (self.packed, self.scale_codes, self.scale_scales, self.scale_mean)), self.shape)
-
 
 def quantize_nf4(weight: torch.Tensor) -> NF4Tensor:
     """NF4 of `weight` (any float dtype, any shape) with double-quantized scales; the weights are coded

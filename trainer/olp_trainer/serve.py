@@ -79,6 +79,4 @@ class Server:
             except json.JSONDecodeError as err:
                 emit("error", id=None, code=BAD_REQUEST, message=f"request is not JSON ({err})")
             except TrainerError as err:
-                message = err.to_message()
-                del message["type"]
-                emit("error", id=request_id, **message)
+                emit("error", id=request_id, **err.fields())

@@ -8,9 +8,10 @@ import time
 from dataclasses import asdict
 
 from . import proof
-from .checkpoint import Chain, Step, hex32, save_checkpoint
+from .checkpoint import Chain, Step, save_checkpoint
 from .data import token_counts
 from .evaluate import evaluate
+from .hexbytes import hex32
 from .job import Job, prepare
 from .messages import Emit, silent
 

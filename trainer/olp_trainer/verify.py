@@ -15,8 +15,9 @@ from pathlib import Path
 import torch
 
 from . import proof
-from .checkpoint import CHAIN_FILE, Chain, hex32, load_checkpoint
+from .checkpoint import CHAIN_FILE, Chain, load_checkpoint
 from .errors import CHECKPOINT_INVALID, TrainerError
+from .hexbytes import hex32
 from .job import Job, prepare
 from .messages import Emit, silent
 

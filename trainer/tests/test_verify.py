@@ -10,7 +10,8 @@ import torch
 
 from helpers import data_job, tiny_config
 from olp_trainer import proof, safetensors_io
-from olp_trainer.checkpoint import Chain, Step, checkpoint_dir, hex32, load_checkpoint, save_checkpoint
+from olp_trainer.checkpoint import Chain, Step, checkpoint_dir, load_checkpoint, save_checkpoint
+from olp_trainer.hexbytes import hex32
 from olp_trainer.job import prepare
 from olp_trainer.train import train
 from olp_trainer.verify import TAU, tolerance_ratio, verify
