@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import struct
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 
-from helpers import TINY, TRAIN_FILES, data_job, read_safetensors_plainly, tiny_config
+from helpers import EVAL_FILE, TINY, TRAIN_FILES, data_job, read_safetensors_plainly, tiny_config
 from olp_trainer import proof
 from olp_trainer.checkpoint import Chain, load_checkpoint
 from olp_trainer.data import read_samples
@@ -43,6 +47,19 @@ def test_two_runs_give_the_same_checkpoint_hashes(qlora_run, tiny_model, tmp_pat
     again = train(data_job(tiny_model, tmp_path, tiny_config()))
     assert json.loads((tmp_path / "chain.json").read_text()) == json.loads((out / "chain.json").read_text())
     assert again["checkpointRoot"] == result["checkpointRoot"] and again["finalHead"] == result["finalHead"]
+
+
+def test_another_process_with_another_hash_seed_gives_the_same_chain(qlora_run, tiny_model, tmp_path):
+    out, _, _ = qlora_run
+    (tmp_path / "config.json").write_text(json.dumps(tiny_config().to_json()))
+    args = ["--model", str(tiny_model), *(a for f in TRAIN_FILES for a in ("--data", str(f))), "--eval", str(EVAL_FILE)]
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "olp_trainer", "train", *args, "--config", str(tmp_path / "config.json"), "--out", str(tmp_path / "run")],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads((tmp_path / "run" / "chain.json").read_text()) == json.loads((out / "chain.json").read_text())
 
 
 def test_the_chain_and_its_root_follow_design_section_7(qlora_run):
