@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import { anyValue } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import type { Wallet } from "ethers";
 import { network } from "hardhat";
@@ -207,7 +208,6 @@ async function deployFixture() {
 }
 
 type Fixture = Awaited<ReturnType<typeof deployFixture>>;
-type Settlement = Fixture["settlement"];
 
 /** Request `seq` of a lane priced at PRICE each: cumulative = seq × PRICE. */
 function receiptOf(f: Fixture, seq: bigint, overrides: Partial<Receipt> = {}): Receipt {
@@ -249,10 +249,6 @@ function laneIdOf(receipt: Receipt): Hex {
   return getLaneId(receipt.payer, receipt.node, receipt.versionId, receipt.lane);
 }
 
-async function currentEpoch(f: Fixture): Promise<bigint> {
-  return f.settlement.currentEpoch();
-}
-
 /** Moves past the end of `epoch`. */
 async function endEpoch(f: Fixture, epoch: bigint) {
   await time.increaseTo(await f.settlement.epochEnd(epoch));
@@ -286,9 +282,12 @@ async function authorizeSigner(f: Fixture, payer: Wallet, signerKey: Hex, nonce 
   return f.escrow.connect(payer).authorizeSigner(signer.address, deadline, nonce, signature);
 }
 
-/** Redeems 1000 requests of the payer's lane 0 in the current epoch: a pool of 3.5 OPEN. */
+/**
+ * Redeems 1000 requests of the payer's lane 0 in the current epoch: a pool of 3.5 OPEN. Fixtures build on each other
+ * by direct calls: a `loadFixture` inside a fixture leaves stale snapshots behind in Hardhat 3.
+ */
 async function poolFixture() {
-  const f = await loadFixture(deployFixture);
+  const f = await deployFixture();
   const epoch = await f.settlement.currentEpoch();
   await redeem(f, receiptOf(f, 1_000n));
   const id = getPoolId(f.node.address as Address, 1n, epoch);
@@ -304,7 +303,7 @@ async function poolFixture() {
 
 /** The pool's root is posted by the operator right after the epoch. */
 async function postedFixture() {
-  const f = await loadFixture(poolFixture);
+  const f = await poolFixture();
   await endEpoch(f, f.epoch);
   const tree = buildAttributionTree(f.leaves);
   const recordsRoot = getRecordsRoot([ethers.id("record 1") as Hex]);
@@ -317,14 +316,14 @@ async function postedFixture() {
 
 /** The posted root is final: its challenge window is over. */
 async function claimableFixture() {
-  const f = await loadFixture(postedFixture);
+  const f = await postedFixture();
   await time.increaseTo(f.challengeEnd);
   return f;
 }
 
 /** No root was posted in time: the pool falls back to the contributors root. */
 async function fallbackFixture() {
-  const f = await loadFixture(poolFixture);
+  const f = await poolFixture();
   await time.increaseTo((await f.settlement.epochEnd(f.epoch)) + PARAMS.postWindow + 1n);
   return f;
 }
@@ -384,6 +383,28 @@ async function rule(f: Fixture, challengeId: bigint, upheld: boolean) {
   for (const v of [f.v1, f.v2]) await f.arbiter.connect(v).revealVote(challengeId, upheld, salt);
   await time.increaseTo((await f.arbiter.getChallenge(challengeId)).revealDeadline + 1n);
   return f.arbiter.resolve(challengeId);
+}
+
+/** Both verifiers vote `upheld` on every challenge of `challengeIds` in the same phases; then each is resolved. */
+async function ruleAll(f: Fixture, challengeIds: bigint[], upheld: boolean) {
+  const salt = ethers.id("salt");
+  for (const id of challengeIds) {
+    for (const v of [f.v1, f.v2]) {
+      const commitment = ethers.keccak256(
+        coder.encode(["uint256", "address", "bool", "bytes32"], [id, v.address, upheld, salt]),
+      );
+      await f.arbiter.connect(v).commitVote(id, commitment);
+    }
+  }
+  const last = challengeIds[challengeIds.length - 1] ?? 0n;
+  await time.increaseTo((await f.arbiter.getChallenge(last)).commitDeadline + 1n);
+  for (const id of challengeIds) {
+    for (const v of [f.v1, f.v2]) await f.arbiter.connect(v).revealVote(id, upheld, salt);
+  }
+  await time.increaseTo((await f.arbiter.getChallenge(last)).revealDeadline + 1n);
+  const txs = [];
+  for (const id of challengeIds) txs.push(await f.arbiter.resolve(id));
+  return txs;
 }
 
 function withParams(overrides: Partial<Params>): Params {
@@ -446,16 +467,27 @@ describe("Settlement", () => {
     it("rejects a zero address, and an escrow of another token", async () => {
       const f = await loadFixture(deployFixture);
       const factory = await ethers.getContractFactory("Settlement");
-      const args = [f.token, f.escrow, f.nodes, f.adapters, f.datanets, f.arbiter, f.owner.address, EPOCH, PARAMS];
+      type Args = Parameters<typeof factory.deploy>;
+      const args: Args = [
+        f.token,
+        f.escrow,
+        f.nodes,
+        f.adapters,
+        f.datanets,
+        f.arbiter,
+        f.owner.address,
+        EPOCH,
+        PARAMS,
+      ];
       for (const i of [0, 1, 2, 3, 4, 5]) {
-        const bad = [...args];
+        const bad = [...args] as Args;
         bad[i] = ethers.ZeroAddress;
         // A zero escrow cannot even be asked for its token.
         if (i === 1) await expect(factory.deploy(...bad)).to.be.revert(ethers);
         else await expect(factory.deploy(...bad)).to.be.revertedWithCustomError(factory, "SettlementZeroAddress");
       }
       const other = await ethers.deployContract("OpenToken", [f.owner.address, 1n]);
-      const bad = [...args];
+      const bad = [...args] as Args;
       bad[0] = other;
       await expect(factory.deploy(...bad))
         .to.be.revertedWithCustomError(factory, "SettlementTokenMismatch")
@@ -612,7 +644,7 @@ describe("Settlement", () => {
         }
         const domain = v.inputs.domain as { chainId: string; verifyingContract: string } | undefined;
         if (v.name.startsWith("receipt: ") && domain) {
-          const receipt = v.inputs.receipt as Record<string, unknown>;
+          const receipt = v.inputs.receipt as unknown as Parameters<typeof mock.hashReceipt>[0];
           expect(await mock.hashReceipt(receipt), v.name).to.equal(v.outputs.structHash);
           expect(await mock.receiptDigest(receipt, domain.chainId, domain.verifyingContract), v.name).to.equal(
             v.outputs.digest,
@@ -620,7 +652,7 @@ describe("Settlement", () => {
           checked++;
         }
         if (v.name.startsWith("record: ") && domain) {
-          const record = v.inputs.record as Record<string, unknown>;
+          const record = v.inputs.record as unknown as Parameters<typeof mock.hashInferenceRecord>[0];
           expect(await mock.hashInferenceRecord(record), v.name).to.equal(v.outputs.structHash);
           expect(await mock.inferenceRecordDigest(record, domain.chainId, domain.verifyingContract), v.name).to.equal(
             v.outputs.digest,
@@ -649,7 +681,8 @@ describe("Settlement", () => {
         { InferenceRecord: [...inferenceRecordTypes.InferenceRecord] },
         record,
       );
-      expect(await f.settlement.inferenceRecordDigest(record)).to.equal(expected);
+      const struct = { ...record, datasetIds: [...record.datasetIds], weightsPpm: [...record.weightsPpm] };
+      expect(await f.settlement.inferenceRecordDigest(struct)).to.equal(expected);
     });
 
     it("a redemption splits every pinned amount as splitCollected does (DESIGN §6)", async () => {
@@ -732,7 +765,8 @@ describe("Settlement", () => {
       await f.escrow.connect(f.payer).deposit(f.node, E(2_000));
       // 10,000 wei per request, so that every part of even one request is above 0; two lanes already redeemed
       // once, and the credits and the pool already written (the steady state).
-      const lane = (n: number, seq: bigint) => receiptOf(f, seq, { lane: n, value: 10_000n, cumulative: seq * 10_000n });
+      const lane = (n: number, seq: bigint) =>
+        receiptOf(f, seq, { lane: n, value: 10_000n, cumulative: seq * 10_000n });
       await redeem(f, lane(1, 1n));
       await redeem(f, lane(2, 1n));
       const one = await gasOf(redeem(f, lane(1, 2n)));
@@ -1098,8 +1132,12 @@ describe("Settlement", () => {
       const signatures = await Promise.all(receipts.map((r) => signReceipt(PAYER_KEY, f.domain, r)));
       // Warm every lane once, in two calls (first redemptions write new slots), then measure the steady state.
       const half = lanes / 2;
-      await f.settlement.connect(f.operator).redeemMany(receipts.slice(0, half), signatures.slice(0, half));
-      await f.settlement.connect(f.operator).redeemMany(receipts.slice(half), signatures.slice(half));
+      // An explicit gas limit spares the gas estimation, which runs the whole batch many times.
+      const gasLimit = 2n ** 24n;
+      await f.settlement
+        .connect(f.operator)
+        .redeemMany(receipts.slice(0, half), signatures.slice(0, half), { gasLimit });
+      await f.settlement.connect(f.operator).redeemMany(receipts.slice(half), signatures.slice(half), { gasLimit });
       const next = receipts.map((r) => ({ ...r, seq: 2n, cumulative: 2n * PRICE }));
       const nextSignatures = await Promise.all(next.map((r) => signReceipt(PAYER_KEY, f.domain, r)));
       const one = await gasOf(
@@ -1107,9 +1145,7 @@ describe("Settlement", () => {
           .connect(f.operator)
           .redeemMany([receiptOf(f, 1n)], [await signReceipt(PAYER_KEY, f.domain, receiptOf(f, 1n))]),
       );
-      const all = await gasOf(
-        f.settlement.connect(f.operator).redeemMany(next, nextSignatures, { gasLimit: 2n ** 24n }),
-      );
+      const all = await gasOf(f.settlement.connect(f.operator).redeemMany(next, nextSignatures, { gasLimit }));
       expect(all < 2n ** 24n).to.equal(true);
       expect((all - one) / BigInt(lanes - 1) < 30_000n, `${(all - one) / BigInt(lanes - 1)} per lane`).to.equal(true);
       expect(await f.settlement.getLane(f.payer, f.node, 1n, 1_000 + lanes - 1)).to.deep.equal([2n * PRICE, 2n]);
@@ -1154,6 +1190,648 @@ describe("Settlement", () => {
       await redeem(f, receiptOf(f, 101n));
       await f.settlement.flushBurn(f.node, 1n, epoch);
       await expectSolvent(f, [[f.node.address, 1n, epoch]]);
+    });
+  });
+  describe("attribution roots", () => {
+    it("lets the operator post the pool's root with its bond after the epoch; the window opens", async () => {
+      const f = await loadFixture(poolFixture);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Collecting);
+      await endEpoch(f, f.epoch);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Posting);
+      const tree = buildAttributionTree(f.leaves);
+      const recordsRoot = getRecordsRoot([ethers.id("record") as Hex]);
+      const postedAt = BigInt(await time.latest()) + 1n;
+      await time.setNextBlockTimestamp(postedAt);
+      const tx = f.settlement
+        .connect(f.operator)
+        .postAttributionRoot(f.node, 1n, f.epoch, tree.root, f.amount, recordsRoot, PARAMS.minRootBond);
+      await expect(tx)
+        .to.emit(f.settlement, "AttributionRootPosted")
+        .withArgs(
+          f.id,
+          f.node.address,
+          1n,
+          f.epoch,
+          tree.root,
+          f.amount,
+          recordsRoot,
+          f.operator.address,
+          PARAMS.minRootBond,
+          postedAt + PARAMS.challengeWindow,
+        );
+      await expect(tx).to.changeTokenBalances(
+        ethers,
+        f.token,
+        [f.operator, f.settlement],
+        [-PARAMS.minRootBond, PARAMS.minRootBond],
+      );
+      const pool = await f.settlement.getPool(f.node, 1n, f.epoch);
+      expect([pool.root, pool.poster, pool.challengeEnd, pool.bond, pool.openChallenges, pool.fellBack]).to.deep.equal([
+        tree.root,
+        f.operator.address,
+        postedAt + PARAMS.challengeWindow,
+        PARAMS.minRootBond,
+        0n,
+        false,
+      ]);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Challenging);
+      await time.increaseTo(postedAt + PARAMS.challengeWindow);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Claimable);
+      await time.increaseTo((await f.settlement.epochEnd(f.epoch)) + PARAMS.claimExpiry);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Expired);
+    });
+
+    it("lets the node itself post, and refuses anyone else", async () => {
+      const f = await loadFixture(poolFixture);
+      await endEpoch(f, f.epoch);
+      const root = buildAttributionTree(f.leaves).root;
+      for (const who of [f.stranger, f.operator2]) {
+        await expect(
+          f.settlement.connect(who).postAttributionRoot(f.node, 1n, f.epoch, root, f.amount, root, PARAMS.minRootBond),
+        )
+          .to.be.revertedWithCustomError(f.settlement, "SettlementCallerNotNodeOrOperator")
+          .withArgs(who.address, f.node.address);
+      }
+      await f.settlement
+        .connect(f.node)
+        .postAttributionRoot(f.node, 1n, f.epoch, root, f.amount, root, PARAMS.minRootBond);
+      expect((await f.settlement.getPool(f.node, 1n, f.epoch)).poster).to.equal(f.node.address);
+    });
+
+    it("refuses a root before the epoch ends, after the post window, and a second root", async () => {
+      const f = await loadFixture(poolFixture);
+      const root = buildAttributionTree(f.leaves).root;
+      const post = () =>
+        f.settlement
+          .connect(f.operator)
+          .postAttributionRoot(f.node, 1n, f.epoch, root, f.amount, root, PARAMS.minRootBond);
+      await expect(post())
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Collecting);
+      await endEpoch(f, f.epoch);
+      await post();
+      await expect(post())
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Challenging);
+      const late = await loadFixture(fallbackFixture);
+      await expect(
+        late.settlement
+          .connect(late.operator)
+          .postAttributionRoot(late.node, 1n, late.epoch, root, late.amount, root, PARAMS.minRootBond),
+      )
+        .to.be.revertedWithCustomError(late.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(late.id, Status.Fallback);
+    });
+
+    it("refuses a zero root, an empty pool, a total other than the pool, and a bond below the minimum", async () => {
+      const f = await loadFixture(poolFixture);
+      await endEpoch(f, f.epoch);
+      const root = buildAttributionTree(f.leaves).root;
+      const s = f.settlement.connect(f.operator);
+      await expect(
+        s.postAttributionRoot(f.node, 1n, f.epoch, ethers.ZeroHash, f.amount, root, PARAMS.minRootBond),
+      ).to.be.revertedWithCustomError(f.settlement, "SettlementZeroRoot");
+      const empty = getPoolId(f.node.address as Address, 3n, f.epoch);
+      await expect(s.postAttributionRoot(f.node, 3n, f.epoch, root, 0n, root, PARAMS.minRootBond))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementEmptyPool")
+        .withArgs(empty);
+      await expect(s.postAttributionRoot(f.node, 1n, f.epoch, root, f.amount + 1n, root, PARAMS.minRootBond))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementTotalMismatch")
+        .withArgs(f.id, f.amount + 1n, f.amount);
+      await expect(s.postAttributionRoot(f.node, 1n, f.epoch, root, f.amount, root, PARAMS.minRootBond - 1n))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementBondTooLow")
+        .withArgs(PARAMS.minRootBond - 1n, PARAMS.minRootBond);
+    });
+
+    it("credits a final root's bond back to its poster, once", async () => {
+      const f = await loadFixture(postedFixture);
+      await expect(f.settlement.releaseRootBond(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Challenging);
+      await time.increaseTo(f.challengeEnd);
+      await expect(f.settlement.connect(f.stranger).releaseRootBond(f.node, 1n, f.epoch))
+        .to.emit(f.settlement, "RootBondReleased")
+        .withArgs(f.id, f.operator.address, PARAMS.minRootBond);
+      expect(await f.settlement.creditsOf(f.operator)).to.equal(
+        splitCollected(1_000n * PRICE, SPLIT).node + PARAMS.minRootBond,
+      );
+      await expect(f.settlement.releaseRootBond(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNoBond")
+        .withArgs(f.id);
+      await expectSolvent(f, [[f.node.address, 1n, f.epoch]]);
+    });
+
+    it("has no bond to release for a pool that never had a root", async () => {
+      const f = await loadFixture(fallbackFixture);
+      await expect(f.settlement.releaseRootBond(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Fallback);
+      await time.increaseTo((await f.settlement.epochEnd(f.epoch)) + PARAMS.claimExpiry);
+      await expect(f.settlement.releaseRootBond(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNoBond")
+        .withArgs(f.id);
+    });
+  });
+
+  describe("challenges through the Arbiter", () => {
+    it("opens a challenge: the poster defends, the pool waits for the ruling", async () => {
+      const f = await loadFixture(postedFixture);
+      const claimed = ethers.id("the honest root");
+      const tx = f.arbiter
+        .connect(f.challenger)
+        .openChallenge(f.settlement, f.id, evidence(claimed), ARBITER_PARAMS.minBond);
+      await expect(tx)
+        .to.emit(f.settlement, "RootChallenged")
+        .withArgs(f.id, 1n, f.challenger.address, claimed, f.challengeEnd);
+      await expect(tx)
+        .to.emit(f.arbiter, "ChallengeOpened")
+        .withArgs(
+          1n,
+          await f.settlement.getAddress(),
+          f.id,
+          f.challenger.address,
+          f.operator.address,
+          ARBITER_PARAMS.minBond,
+          evidence(claimed),
+          anyValue,
+          anyValue,
+        );
+      await time.increaseTo(f.challengeEnd + 1n);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Challenging);
+      await expect(f.settlement.claim([claimOf(f, 1n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Challenging);
+    });
+
+    it("extends the window when a challenge comes in its last seconds, and only then", async () => {
+      const f = await loadFixture(postedFixture);
+      await time.setNextBlockTimestamp(f.challengeEnd - PARAMS.extension - 10n);
+      await challenge(f);
+      expect((await f.settlement.getPool(f.node, 1n, f.epoch)).challengeEnd).to.equal(f.challengeEnd);
+      const last = f.challengeEnd - 1n;
+      await time.setNextBlockTimestamp(last);
+      await expect(
+        f.arbiter
+          .connect(f.challenger)
+          .openChallenge(f.settlement, f.id, evidence(ethers.id("x")), ARBITER_PARAMS.minBond),
+      )
+        .to.emit(f.settlement, "RootChallenged")
+        .withArgs(f.id, 2n, f.challenger.address, ethers.id("x"), last + PARAMS.extension);
+      const pool = await f.settlement.getPool(f.node, 1n, f.epoch);
+      expect([pool.challengeEnd, pool.openChallenges]).to.deep.equal([last + PARAMS.extension, 2n]);
+      // Someone else can still answer within the extension.
+      await time.setNextBlockTimestamp(last + PARAMS.extension - 1n);
+      await challenge(f, ethers.id("y"));
+    });
+
+    it("refuses a challenge once the window closed, before any root, or against a rejected root", async () => {
+      const f = await loadFixture(postedFixture);
+      await time.setNextBlockTimestamp(f.challengeEnd);
+      await expect(challenge(f))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotChallengeable")
+        .withArgs(f.id, f.challengeEnd);
+      const p = await loadFixture(poolFixture);
+      await expect(
+        p.arbiter
+          .connect(p.challenger)
+          .openChallenge(p.settlement, p.id, evidence(ethers.id("r")), ARBITER_PARAMS.minBond),
+      )
+        .to.be.revertedWithCustomError(p.settlement, "SettlementNotChallengeable")
+        .withArgs(p.id, 0n);
+      const g = await loadFixture(postedFixture);
+      await rule(g, await challenge(g), true);
+      await expect(challenge(g)).to.be.revertedWithCustomError(g.settlement, "SettlementNotChallengeable");
+    });
+
+    it("refuses evidence that is not one word, or that names the posted root", async () => {
+      const f = await loadFixture(postedFixture);
+      const open = (data: string) =>
+        f.arbiter.connect(f.challenger).openChallenge(f.settlement, f.id, data, ARBITER_PARAMS.minBond);
+      await expect(open("0x1234"))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementMalformedEvidence")
+        .withArgs(2n);
+      await expect(open(evidence(f.tree.root)))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementEvidenceIsPostedRoot")
+        .withArgs(f.tree.root);
+      // Zero names no root: the node's records could not be fetched.
+      await open(evidence(ethers.ZeroHash));
+    });
+
+    it("keeps the root and its bond when the challenge is dismissed", async () => {
+      const f = await loadFixture(postedFixture);
+      const id = await challenge(f);
+      await expect(rule(f, id, false))
+        .to.emit(f.settlement, "RootChallengeResolved")
+        .withArgs(f.id, id, Ruling.Dismissed, 0n);
+      const pool = await f.settlement.getPool(f.node, 1n, f.epoch);
+      expect([pool.openChallenges, pool.fellBack, pool.bond]).to.deep.equal([0n, false, PARAMS.minRootBond]);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Challenging);
+      await time.increaseTo(f.challengeEnd);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Claimable);
+      await f.settlement.claim([claimOf(f, 1n)]);
+      expect(await f.arbiter.credits(f.operator)).to.be.greaterThan(0n);
+    });
+
+    it("slashes the bond to the Arbiter and falls back to the contributors root when the challenge is upheld", async () => {
+      const f = await loadFixture(postedFixture);
+      const id = await challenge(f);
+      const tx = rule(f, id, true);
+      await expect(tx).to.emit(f.settlement, "RootRejected").withArgs(f.id, id, PARAMS.minRootBond);
+      await expect(tx)
+        .to.emit(f.settlement, "RootChallengeResolved")
+        .withArgs(f.id, id, Ruling.Upheld, PARAMS.minRootBond);
+      // The Arbiter receives the bond (and burns its share of the pot, so its own balance rises by less).
+      await expect(tx).to.changeTokenBalance(ethers, f.token, f.settlement, -PARAMS.minRootBond);
+      await expect(tx)
+        .to.emit(f.token, "Transfer")
+        .withArgs(await f.settlement.getAddress(), await f.arbiter.getAddress(), PARAMS.minRootBond);
+      const pool = await f.settlement.getPool(f.node, 1n, f.epoch);
+      expect([pool.openChallenges, pool.fellBack, pool.bond]).to.deep.equal([0n, true, 0n]);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Fallback);
+      await expect(f.settlement.claim([claimOf(f, 1n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Fallback);
+      await expect(f.settlement.releaseRootBond(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Fallback);
+      await expect(f.settlement.claimFallback([fallbackClaimOf(f, 1n)])).to.changeTokenBalance(
+        ethers,
+        f.token,
+        f.alice,
+        (f.amount * 600_000n) / 1_000_000n,
+      );
+      await expectSolvent(f, [[f.node.address, 1n, f.epoch]]);
+    });
+
+    it("slashes once when two challenges are upheld", async () => {
+      const f = await loadFixture(postedFixture);
+      const first = await challenge(f);
+      const second = await challenge(f, ethers.id("another root"));
+      const [one, two] = await ruleAll(f, [first, second], true);
+      await expect(one)
+        .to.emit(f.settlement, "RootChallengeResolved")
+        .withArgs(f.id, first, Ruling.Upheld, PARAMS.minRootBond);
+      await expect(two).to.emit(f.settlement, "RootChallengeResolved").withArgs(f.id, second, Ruling.Upheld, 0n);
+      await expect(two).to.not.emit(f.settlement, "RootRejected");
+      const pool = await f.settlement.getPool(f.node, 1n, f.epoch);
+      expect([pool.openChallenges, pool.fellBack, pool.bond]).to.deep.equal([0n, true, 0n]);
+      await expectSolvent(f, [[f.node.address, 1n, f.epoch]]);
+    });
+
+    it("answers only the Arbiter, and only for its own open challenges", async () => {
+      const f = await loadFixture(postedFixture);
+      await expect(f.settlement.connect(f.stranger).onChallengeOpened(f.id, 1n, f.stranger, evidence(ethers.ZeroHash)))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotArbiter")
+        .withArgs(f.stranger.address);
+      await expect(f.settlement.connect(f.stranger).onChallengeResolved(f.id, 1n, Ruling.Upheld))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNotArbiter")
+        .withArgs(f.stranger.address);
+      const arbiterAddress = await f.arbiter.getAddress();
+      await impersonateAccount(arbiterAddress);
+      await setBalance(arbiterAddress, E(1));
+      const arbiter = await ethers.getSigner(arbiterAddress);
+      const s = f.settlement.connect(arbiter);
+      await expect(s.onChallengeResolved(f.id, 7n, Ruling.Upheld))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementUnknownChallenge")
+        .withArgs(f.id, 7n);
+      await s.onChallengeOpened(f.id, 7n, f.challenger, evidence(ethers.ZeroHash));
+      await expect(s.onChallengeOpened(f.id, 7n, f.challenger, evidence(ethers.ZeroHash)))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementChallengeExists")
+        .withArgs(7n);
+      await expect(s.onChallengeResolved(0n, 7n, Ruling.Upheld))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementUnknownChallenge")
+        .withArgs(0n, 7n);
+      await expect(s.onChallengeResolved(f.id, 7n, Ruling.None))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidRuling")
+        .withArgs(Ruling.None);
+      await expect(s.onChallengeResolved(f.id, 7n, Ruling.NoQuorum))
+        .to.emit(f.settlement, "RootChallengeResolved")
+        .withArgs(f.id, 7n, Ruling.NoQuorum, 0n);
+      await expect(s.onChallengeResolved(f.id, 7n, Ruling.NoQuorum))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementUnknownChallenge")
+        .withArgs(f.id, 7n);
+    });
+  });
+  describe("claims against an attribution root", () => {
+    it("pays each dataset owner its leaf, many in one call, with roots and proofs from the TypeScript builder (THREATS #39)", async () => {
+      const f = await loadFixture(claimableFixture);
+      const claims = [claimOf(f, 1n), claimOf(f, 2n), claimOf(f, 3n)];
+      const [a1, a2, a3] = f.leaves.map((l) => l.amount) as [bigint, bigint, bigint];
+      const tx = f.settlement.connect(f.stranger).claim(claims);
+      await expect(tx).to.emit(f.settlement, "Claimed").withArgs(f.id, 1n, f.alice.address, a1);
+      await expect(tx).to.emit(f.settlement, "Claimed").withArgs(f.id, 2n, f.bob.address, a2);
+      await expect(tx).to.emit(f.settlement, "Claimed").withArgs(f.id, 3n, f.carol.address, a3);
+      await expect(tx).to.changeTokenBalances(
+        ethers,
+        f.token,
+        [f.settlement, f.alice, f.bob, f.carol, f.stranger],
+        [-f.amount, a1, a2, a3, 0n],
+      );
+      for (const id of [1n, 2n, 3n]) expect(await f.settlement.isClaimed(f.id, id)).to.equal(true);
+      expect((await f.settlement.getPool(f.node, 1n, f.epoch)).claimed).to.equal(f.amount);
+      await expectSolvent(f, [[f.node.address, 1n, f.epoch]]);
+    });
+
+    it("pays a leaf once, in the same call or a later one (THREATS #34)", async () => {
+      const f = await loadFixture(claimableFixture);
+      await expect(f.settlement.claim([claimOf(f, 1n), claimOf(f, 1n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementAlreadyClaimed")
+        .withArgs(f.id, 1n);
+      await f.settlement.claim([claimOf(f, 1n)]);
+      await expect(f.settlement.connect(f.alice).claim([claimOf(f, 1n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementAlreadyClaimed")
+        .withArgs(f.id, 1n);
+    });
+
+    it("refuses a wrong amount or another dataset's proof, and pays only the dataset's owner (THREATS #37)", async () => {
+      const f = await loadFixture(claimableFixture);
+      const leaf1 = f.leaves[0]?.amount ?? 0n;
+      await expect(f.settlement.claim([claimOf(f, 1n, { amount: leaf1 + 1n })]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidProof")
+        .withArgs(f.id, 1n);
+      await expect(f.settlement.claim([claimOf(f, 1n, { proof: f.proofs.get(2n) })]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidProof")
+        .withArgs(f.id, 1n);
+      await expect(f.settlement.claim([claimOf(f, 2n, { amount: leaf1, proof: f.proofs.get(1n) })]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidProof")
+        .withArgs(f.id, 2n);
+      // Bob claims Alice's leaf: the tokens go to Alice.
+      await expect(f.settlement.connect(f.bob).claim([claimOf(f, 1n)])).to.changeTokenBalances(
+        ethers,
+        f.token,
+        [f.alice, f.bob],
+        [leaf1, 0n],
+      );
+    });
+
+    it("refuses a claim built for another root (THREATS #36)", async () => {
+      const f = await loadFixture(claimableFixture);
+      const stale = ethers.id("an earlier root");
+      await expect(f.settlement.claim([claimOf(f, 1n, { expectedRoot: stale })]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementRootMismatch")
+        .withArgs(f.id, stale, f.tree.root);
+    });
+
+    it("refuses an inner node of the tree presented as a 64-byte leaf (THREATS #30)", async () => {
+      const f = await loadFixture(deployFixture);
+      const epoch = await f.settlement.currentEpoch();
+      await redeem(f, receiptOf(f, 1_000n));
+      const amount = (await f.settlement.getPool(f.node, 1n, epoch)).amount;
+      const values: [bigint, bigint][] = [
+        [1n, amount / 4n],
+        [2n, amount / 4n],
+        [3n, amount / 4n],
+        [4n, amount - (3n * amount) / 4n],
+      ];
+      const tree = StandardMerkleTree.of(values, ["uint256", "uint256"]);
+      await endEpoch(f, epoch);
+      await f.settlement
+        .connect(f.operator)
+        .postAttributionRoot(f.node, 1n, epoch, tree.root, amount, tree.root, PARAMS.minRootBond);
+      await time.increaseTo((await f.settlement.getPool(f.node, 1n, epoch)).challengeEnd);
+      // The array tree: [root, n1, n2, l0, l1, l2, l3]; n1 = hash(sorted(l0, l1)), and its proof is [n2].
+      const nodes = tree.dump().tree;
+      const [left, right] = [BigInt(nodes[3] ?? 0), BigInt(nodes[4] ?? 0)].sort((a, b) => (a < b ? -1 : 1));
+      const inner = ethers.keccak256(ethers.concat([ethers.toBeHex(left ?? 0n, 32), ethers.toBeHex(right ?? 0n, 32)]));
+      expect([nodes[1], nodes[2]]).to.include(inner);
+      const sibling = nodes[1] === inner ? nodes[2] : nodes[1];
+      await expect(
+        f.settlement.claim([
+          {
+            node: f.node.address,
+            versionId: 1n,
+            epoch,
+            datasetId: left ?? 0n,
+            amount: right ?? 0n,
+            expectedRoot: tree.root,
+            proof: [sibling ?? ethers.ZeroHash],
+          },
+        ]),
+      )
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidProof")
+        .withArgs(getPoolId(f.node.address as Address, 1n, epoch), left);
+    });
+
+    it("refuses claims while the root can still be challenged, and zero leaves", async () => {
+      const f = await loadFixture(postedFixture);
+      await expect(f.settlement.claim([claimOf(f, 1n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Challenging);
+      await time.increaseTo(f.challengeEnd);
+      await expect(f.settlement.claim([claimOf(f, 1n, { amount: 0n })]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementZeroAmount")
+        .withArgs(f.id, 1n);
+    });
+
+    it("caps what a dishonest root's leaves pay at the pool, and refuses datasets without an owner", async () => {
+      const f = await loadFixture(poolFixture);
+      // Leaves summing above the pool (the total the node states must still equal it).
+      const values: [bigint, bigint][] = [
+        [1n, f.amount],
+        [2n, 1n],
+        [77n, 1n],
+      ];
+      const tree = StandardMerkleTree.of(values, ["uint256", "uint256"]);
+      await endEpoch(f, f.epoch);
+      await f.settlement
+        .connect(f.operator)
+        .postAttributionRoot(f.node, 1n, f.epoch, tree.root, f.amount, tree.root, PARAMS.minRootBond);
+      await time.increaseTo((await f.settlement.getPool(f.node, 1n, f.epoch)).challengeEnd);
+      const leaf = (i: number) => {
+        const [datasetId, amount] = values[i] as [bigint, bigint];
+        return {
+          node: f.node.address,
+          versionId: 1n,
+          epoch: f.epoch,
+          datasetId,
+          amount,
+          expectedRoot: tree.root,
+          proof: tree.getProof(i),
+        };
+      };
+      await expect(f.settlement.claim([leaf(2)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementUnknownDataset")
+        .withArgs(77n);
+      await f.settlement.claim([leaf(0)]);
+      await expect(f.settlement.claim([leaf(1)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementPoolExceeded")
+        .withArgs(f.id, 1n, 0n);
+    });
+
+    it("pays every leaf of random trees exactly once, and all of each pool (THREATS #38)", async () => {
+      const f = await loadFixture(deployFixture);
+      await f.datanets.setDefaultOwner(f.carol);
+      let state = 0x5eedn;
+      const next = (bound: bigint) => {
+        state = (state * 6364136223846793005n + 1442695040888963407n) % (1n << 64n);
+        return (state >> 16n) % bound;
+      };
+      // Three pools: three epochs of one node and version, each posted as soon as its epoch ends.
+      const pools: { epoch: bigint; amount: bigint }[] = [];
+      const claims = [];
+      for (let p = 0n; p < 3n; p++) {
+        const e = await f.settlement.currentEpoch();
+        await redeem(f, receiptOf(f, 100n * (p + 1n) + next(50n)));
+        const amount = (await f.settlement.getPool(f.node, 1n, e)).amount;
+        pools.push({ epoch: e, amount });
+        await endEpoch(f, e);
+        const ids = new Set<bigint>();
+        while (ids.size < 12) ids.add(next(1_000n) + 10n);
+        let left = amount;
+        const leaves = [...ids].map((datasetId, i) => {
+          const take = i === ids.size - 1 ? left : next(left / 6n) + 1n;
+          left -= take;
+          return { datasetId, amount: take };
+        });
+        const tree = buildAttributionTree(leaves);
+        expect(tree.total).to.equal(amount);
+        await f.settlement
+          .connect(f.operator)
+          .postAttributionRoot(f.node, 1n, e, tree.root, amount, tree.root, PARAMS.minRootBond);
+        const proofs = getAttributionProofs(leaves);
+        for (const l of tree.leaves) {
+          claims.push({
+            node: f.node.address,
+            versionId: 1n,
+            epoch: e,
+            ...l,
+            expectedRoot: tree.root,
+            proof: proofs.get(l.datasetId) ?? [],
+          });
+        }
+      }
+      await time.increase(PARAMS.challengeWindow);
+      for (let i = claims.length - 1; i > 0; i--) {
+        const j = Number(next(BigInt(i + 1)));
+        [claims[i], claims[j]] = [claims[j] as (typeof claims)[number], claims[i] as (typeof claims)[number]];
+      }
+      const total = pools.reduce((a, p) => a + p.amount, 0n);
+      const before = await f.token.balanceOf(f.carol);
+      for (let i = 0; i < claims.length; i += 9) await f.settlement.claim(claims.slice(i, i + 9));
+      expect((await f.token.balanceOf(f.carol)) - before).to.equal(total);
+      for (const c of claims) {
+        await expect(f.settlement.claim([c])).to.be.revertedWithCustomError(f.settlement, "SettlementAlreadyClaimed");
+      }
+      for (const { epoch: e, amount } of pools) {
+        expect((await f.settlement.getPool(f.node, 1n, e)).claimed).to.equal(amount);
+      }
+      await expectSolvent(
+        f,
+        pools.map((p): [string, bigint, bigint] => [f.node.address, 1n, p.epoch]),
+      );
+    });
+  });
+
+  describe("fallback claims against the contributors root", () => {
+    it("pays each dataset floor(pool × share) when no root came in time", async () => {
+      const f = await loadFixture(fallbackFixture);
+      expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Fallback);
+      const tx = f.settlement
+        .connect(f.stranger)
+        .claimFallback(SHARES.map((share) => fallbackClaimOf(f, share.datasetId)));
+      const paid = SHARES.map((share) => getFallbackAmount(f.amount, share.weightPpm));
+      for (const [i, share] of SHARES.entries()) {
+        await expect(tx)
+          .to.emit(f.settlement, "FallbackClaimed")
+          .withArgs(f.id, share.datasetId, [f.alice, f.bob, f.carol][i]?.address, share.weightPpm, paid[i]);
+      }
+      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.alice, f.bob, f.carol], paid);
+      await expect(f.settlement.claimFallback([fallbackClaimOf(f, 2n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementAlreadyClaimed")
+        .withArgs(f.id, 2n);
+      await expectSolvent(f, [[f.node.address, 1n, f.epoch]]);
+    });
+
+    it("refuses a wrong weight, and a share too small to pay anything", async () => {
+      const f = await loadFixture(fallbackFixture);
+      await expect(f.settlement.claimFallback([fallbackClaimOf(f, 1n, { weightPpm: 600_001 })]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidProof")
+        .withArgs(f.id, 1n);
+      // A version whose contributors root holds a tiny share, over a pool of 3 wei.
+      const g = await loadFixture(deployFixture);
+      const epoch = await g.settlement.currentEpoch();
+      await redeem(g, receiptOf(g, 1n, { value: 10n, cumulative: 10n }));
+      expect((await g.settlement.getPool(g.node, 1n, epoch)).amount).to.equal(3n);
+      await time.increaseTo((await g.settlement.epochEnd(epoch)) + PARAMS.postWindow + 1n);
+      const id = getPoolId(g.node.address as Address, 1n, epoch);
+      await expect(
+        g.settlement.claimFallback([
+          {
+            node: g.node.address,
+            versionId: 1n,
+            epoch,
+            datasetId: 3n,
+            weightPpm: 100_000,
+            proof: contributorsProof(SHARES, 3n),
+          },
+        ]),
+      )
+        .to.be.revertedWithCustomError(g.settlement, "SettlementZeroAmount")
+        .withArgs(id, 3n);
+    });
+
+    it("refuses fallback claims while a root may still come, or once one is final", async () => {
+      const f = await loadFixture(poolFixture);
+      await endEpoch(f, f.epoch);
+      await expect(f.settlement.claimFallback([fallbackClaimOf(f, 1n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Posting);
+      const g = await loadFixture(claimableFixture);
+      await expect(g.settlement.claimFallback([fallbackClaimOf(g, 1n)]))
+        .to.be.revertedWithCustomError(g.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(g.id, Status.Claimable);
+    });
+  });
+
+  describe("expiry", () => {
+    it("refuses claims after claimExpiry and lets anyone burn what is left, once", async () => {
+      const f = await loadFixture(claimableFixture);
+      await f.settlement.claim([claimOf(f, 1n)]);
+      await expect(f.settlement.burnExpired(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Claimable);
+      await time.increaseTo((await f.settlement.epochEnd(f.epoch)) + PARAMS.claimExpiry);
+      await expect(f.settlement.claim([claimOf(f, 2n)]))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Expired);
+      const left = f.amount - (f.leaves[0]?.amount ?? 0n);
+      const supply = await f.token.totalSupply();
+      await expect(f.settlement.connect(f.stranger).burnExpired(f.node, 1n, f.epoch))
+        .to.emit(f.settlement, "ExpiredPoolBurned")
+        .withArgs(f.id, left);
+      expect(await f.token.totalSupply()).to.equal(supply - left);
+      await expect(f.settlement.burnExpired(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementNothingToBurn")
+        .withArgs(f.id);
+      // The bond of a root that was never rejected still comes back after expiry.
+      await f.settlement.releaseRootBond(f.node, 1n, f.epoch);
+      await expectSolvent(f, [[f.node.address, 1n, f.epoch]]);
+    });
+
+    it("burns the dust a fallback pool leaves", async () => {
+      const f = await loadFixture(fallbackFixture);
+      await f.settlement.claimFallback(SHARES.map((share) => fallbackClaimOf(f, share.datasetId)));
+      const paid = SHARES.reduce((a, share) => a + getFallbackAmount(f.amount, share.weightPpm), 0n);
+      await time.increaseTo((await f.settlement.epochEnd(f.epoch)) + PARAMS.claimExpiry);
+      if (paid === f.amount) {
+        await expect(f.settlement.burnExpired(f.node, 1n, f.epoch)).to.be.revertedWithCustomError(
+          f.settlement,
+          "SettlementNothingToBurn",
+        );
+      } else {
+        await expect(f.settlement.burnExpired(f.node, 1n, f.epoch))
+          .to.emit(f.settlement, "ExpiredPoolBurned")
+          .withArgs(f.id, f.amount - paid);
+      }
+    });
+
+    it("waits for an open challenge before burning", async () => {
+      const f = await loadFixture(postedFixture);
+      await challenge(f);
+      await time.increaseTo((await f.settlement.epochEnd(f.epoch)) + PARAMS.claimExpiry);
+      await expect(f.settlement.burnExpired(f.node, 1n, f.epoch))
+        .to.be.revertedWithCustomError(f.settlement, "SettlementInvalidPoolStatus")
+        .withArgs(f.id, Status.Challenging);
     });
   });
 });
