@@ -6,6 +6,8 @@ import type {
   DatanetRegistry,
   NodeRegistry,
   OpenToken,
+  PaymentEscrow,
+  Settlement,
 } from "../../../types/ethers-contracts/index.js";
 
 /** The deployed protocol, as typed ethers contracts. */
@@ -15,6 +17,8 @@ export interface Protocol {
   readonly datanetRegistry: DatanetRegistry;
   readonly nodeRegistry: NodeRegistry;
   readonly adapterRegistry: AdapterRegistry;
+  readonly paymentEscrow: PaymentEscrow;
+  readonly settlement: Settlement;
 }
 
 const MINUTE = 60n;
@@ -32,6 +36,15 @@ export const DEVNET_PARAMETERS = {
   DatanetRegistry: { revealWindowBlocks: 50n, unbondingPeriod: 30n * MINUTE },
   NodeRegistry: { unbondingPeriod: 30n * MINUTE },
   AdapterRegistry: { challengeWindow: 30n * MINUTE },
+  PaymentEscrow: { thawingPeriod: 30n * MINUTE, signerThawingPeriod: 10n * MINUTE, revokeGracePeriod: MINUTE },
+  Settlement: {
+    epochLength: 10n * MINUTE,
+    postWindow: 10n * MINUTE,
+    challengeWindow: 10n * MINUTE,
+    extension: MINUTE,
+    // Claims must stay open at least the contract's MIN_CLAIM_PERIOD (7 days) past the windows.
+    claimExpiry: 8n * 24n * 60n * MINUTE,
+  },
 } as const;
 
 /**
@@ -50,5 +63,7 @@ export async function deployProtocol(
     datanetRegistry: await ethers.getContractAt("DatanetRegistry", await deployed.datanetRegistry.getAddress()),
     nodeRegistry: await ethers.getContractAt("NodeRegistry", await deployed.nodeRegistry.getAddress()),
     adapterRegistry: await ethers.getContractAt("AdapterRegistry", await deployed.adapterRegistry.getAddress()),
+    paymentEscrow: await ethers.getContractAt("PaymentEscrow", await deployed.paymentEscrow.getAddress()),
+    settlement: await ethers.getContractAt("Settlement", await deployed.settlement.getAddress()),
   };
 }

@@ -367,7 +367,14 @@ async function balancesOf(protocol: Protocol, actors: Actors): Promise<Map<Role,
 
 async function heldByContracts(protocol: Protocol): Promise<Map<string, bigint>> {
   const held = new Map<string, bigint>();
-  for (const name of ["arbiter", "datanetRegistry", "nodeRegistry", "adapterRegistry"] as const) {
+  for (const name of [
+    "arbiter",
+    "datanetRegistry",
+    "nodeRegistry",
+    "adapterRegistry",
+    "paymentEscrow",
+    "settlement",
+  ] as const) {
     held.set(name, await protocol.token.balanceOf(await protocol[name].getAddress()));
   }
   return held;
