@@ -78,7 +78,7 @@ contract Arbiter is IArbiter, Ownable2Step, ReentrancyGuard {
         // amount ≤ active ≤ total: both subtractions are checked anyway, and cannot underflow.
         _pushActive(msg.sender, active - amount, _totalActiveStake.latest() - amount);
         uint256 unbonding = _unbonding[msg.sender] + amount;
-        // The timer resets for everything unbonding: one bucket per verifier, so no queue to grief (THREATS #24).
+        // The timer resets for everything unbonding (THREATS #14): one bucket per verifier, no queue to grief (#24).
         // MAX_UNBONDING_PERIOD keeps the sum far below 2^64.
         uint64 end = uint64(block.timestamp) + _params.verifierUnbondingPeriod;
         _unbonding[msg.sender] = unbonding;

@@ -180,9 +180,10 @@ contract DatanetRegistry is IDatanetRegistry, Ownable2Step, ReentrancyGuard {
     }
 
     /// @notice Starts unbonding `amount` more of a dataset's stake.
-    /// @dev Each request restarts the timer for everything unbonding: all of it becomes withdrawable after
-    /// `now + unbondingPeriod` (THREATS #14). The end is stored, so a later change of the period does not move it.
-    /// Unbonding stake still counts against duplicate proofs but not towards eligibility. Requirements:
+    /// @dev One timer covers everything unbonding. Each request restarts it: all of it becomes withdrawable after
+    /// `now + unbondingPeriod` (THREATS #14), or after the end already set if that is later, so no request is ever
+    /// released earlier than it was promised, even after governance shortens the period (THREATS #25). Unbonding
+    /// stake still counts against duplicate proofs but not towards eligibility. Requirements:
     ///
     /// - the caller owns the dataset; `0 < amount ≤ stake − unbonding`.
     ///
@@ -198,6 +199,8 @@ contract DatanetRegistry is IDatanetRegistry, Ownable2Step, ReentrancyGuard {
             unbonding += amount;
         }
         uint64 unbondingEnd = SafeCast.toUint64(block.timestamp + _unbondingPeriod);
+        // A shortened period must not pull an earlier request's end forward.
+        if (dataset.unbondingEnd > unbondingEnd) unbondingEnd = dataset.unbondingEnd;
         dataset.unbonding = unbonding;
         dataset.unbondingEnd = unbondingEnd;
         emit UnstakeRequested(datasetId, amount, unbonding, unbondingEnd);

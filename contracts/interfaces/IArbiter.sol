@@ -47,8 +47,8 @@ interface IArbiter {
         uint64 verifierUnbondingPeriod;
     }
 
-    /// @notice One challenge. Fields up to `leakSlashBps` are fixed at opening; the tallies move during the vote;
-    /// the rest is set by {resolve} and {claimVoterReward}.
+    /// @notice One challenge. Fields up to `totalWeight` are fixed at opening (but `ruling`, set by {resolve});
+    /// the tallies move during the reveal phase; the rest is set by {resolve} and {claimVoterReward}.
     struct Challenge {
         address subject;
         Ruling ruling;

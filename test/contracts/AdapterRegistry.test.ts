@@ -210,6 +210,7 @@ describe("AdapterRegistry", () => {
       expect(adapter.latestCommitmentId).to.equal(0n);
     });
 
+    // THREATS.md 32: ids are counters owned by their creator; squatting one gains nothing.
     it("still serves an honest creator whose predicted id was taken first (ids are not squattable)", async () => {
       const { registry, alice, bob } = await loadFixture(deploy);
       const predicted = (await registry.adapterCount()) + 1n;
@@ -621,6 +622,7 @@ describe("AdapterRegistry", () => {
         .withArgs(1n);
     });
 
+    // THREATS.md 28: the bond cannot leave while the version is challengeable.
     it("cannot dodge a pending challenge: a pending version's bond stays in", async () => {
       const { registry, alice } = await loadFixture(challenged);
       await expect(registry.connect(alice).withdrawBond(1n))
@@ -852,6 +854,7 @@ describe("AdapterRegistry", () => {
   });
 
   describe("governance", () => {
+    // THREATS.md 46: a version's window is fixed at its submission.
     it("lets the owner set the challenge window, which applies to versions submitted after", async () => {
       const { registry, owner, alice, challengeEnd } = await loadFixture(submitted);
       await expect(registry.connect(owner).setChallengeWindow(MAX_CHALLENGE_WINDOW))

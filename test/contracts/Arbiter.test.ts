@@ -857,6 +857,19 @@ describe("Arbiter", () => {
       await expectSolvent(f);
     });
 
+    it("resolves a challenge through a subject disallowed after it opened", async () => {
+      const { arbiter, subject, v1, v2 } = await loadFixture(openFixture);
+      await arbiter.setSubject(subject, false);
+      await vote(arbiter, 1n, [
+        [v1, true],
+        [v2, true],
+      ]);
+      await expect(arbiter.resolve(1n))
+        .to.emit(arbiter, "ChallengeResolved")
+        .withArgs(1n, Ruling.Upheld, E(700), 0n, CASE_STAKE, E(100), E(200));
+      expect(await subject.lastRuling()).to.equal(Ruling.Upheld);
+    });
+
     it("reverts until the reveal deadline has passed", async () => {
       const { arbiter } = await loadFixture(openFixture);
       await time.setNextBlockTimestamp(OPENED_AT + 2n * DAY);

@@ -83,6 +83,7 @@ describe("NodeRegistry", () => {
       ).to.be.revertedWithCustomError(registry, "NodeRegistryZeroAddress");
     });
 
+    // THREATS.md 15: the constructor rejects a period above the cap.
     it("rejects a zero minimum stake, an unbonding period of 0 or above a year, and a slash above 100 %", async () => {
       const { token, registry, arbiter, owner } = await loadFixture(deploy);
       const factory = await ethers.getContractFactory("NodeRegistry");
@@ -363,6 +364,7 @@ describe("NodeRegistry", () => {
       expect(record.unbonding).to.equal(MIN_STAKE + 1n);
     });
 
+    // THREATS.md 14: successive requests reset the timer (documented in docs/nodes-and-adapters.md).
     it("restarts the timer for the whole unbonding part on a second request", async () => {
       const { registry, node } = await loadFixture(registered);
       await registry.connect(node).requestUnbond(10n);
@@ -379,6 +381,7 @@ describe("NodeRegistry", () => {
         .withArgs(node.address, at + UNBONDING_PERIOD);
     });
 
+    // THREATS.md 25: one unbonding part per node, timed by the period at its latest request.
     it("uses the unbonding period in force at the latest request (a governance change applies from then on)", async () => {
       const { registry, owner, node } = await loadFixture(registered);
       await registry.connect(node).requestUnbond(10n);
@@ -401,6 +404,7 @@ describe("NodeRegistry", () => {
         .withArgs(MIN_STAKE + 1n, MIN_STAKE);
     });
 
+    // THREATS.md 24: nobody can create or reset unbonding requests for another node.
     it("reverts for a zero amount, and acts only on the caller's own node", async () => {
       const { registry, node, operator, other } = await loadFixture(registered);
       await expect(registry.connect(node).requestUnbond(0n)).to.be.revertedWithCustomError(
@@ -417,6 +421,7 @@ describe("NodeRegistry", () => {
   });
 
   describe("withdraw", () => {
+    // THREATS.md 12: both sides of the boundary.
     it("reverts at exactly the unbonding end and pays one second later", async () => {
       const { token, registry, registryAddress, node } = await loadFixture(registered);
       await registry.connect(node).requestUnbond(MIN_STAKE);
@@ -436,6 +441,7 @@ describe("NodeRegistry", () => {
       expect(record.unbondingEnd).to.equal(0n);
     });
 
+    // THREATS.md 27: the view equals what withdraw pays.
     it("pays exactly what withdrawableOf announced, across successive requests", async () => {
       const { token, registry, node } = await loadFixture(registered);
       let paid = 0n;
@@ -474,6 +480,7 @@ describe("NodeRegistry", () => {
         .withArgs(other.address);
     });
 
+    // THREATS.md 28: unstaking to dodge a pending challenge fails.
     it("cannot dodge a pending challenge: unbonded stake stays locked until the ruling", async () => {
       const { registry, arbiter, node } = await loadFixture(registered);
       await registry.connect(node).requestUnbond(2n * MIN_STAKE);
@@ -574,6 +581,7 @@ describe("NodeRegistry", () => {
       expect(record.openChallenges).to.equal(0n);
     });
 
+    // THREATS.md 26: unbonding ≤ stake after a slash; the last withdrawal succeeds.
     it("clamps the unbonding part to what is left when the slash eats into it", async () => {
       const { registry, arbiter, node } = await loadFixture(challenged);
       const stake = 2n * MIN_STAKE;
@@ -588,6 +596,7 @@ describe("NodeRegistry", () => {
         .withArgs(node.address, stake - slashed, 0n);
     });
 
+    // THREATS.md 46: parameters are snapshotted when a challenge opens.
     it("slashes at the share set when the challenge opened, not a later governance change", async () => {
       const { registry, owner, arbiter, node } = await loadFixture(challenged);
       await registry.connect(owner).setSlashBps(10_000n);
@@ -655,6 +664,7 @@ describe("NodeRegistry", () => {
         .withArgs(Ruling.None);
     });
 
+    // THREATS.md 28: the slash lands on stake slashable at the opening.
     it("still slashes stake whose unbonding was requested after the challenge opened (front-run)", async () => {
       const { registry, arbiter, node } = await loadFixture(challenged);
       await registry.connect(node).requestUnbond(2n * MIN_STAKE);

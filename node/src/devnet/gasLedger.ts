@@ -38,12 +38,15 @@ export class GasLedger {
     for (const e of this.#entries) byLabel.set(e.label, [...(byLabel.get(e.label) ?? []), e.gasUsed]);
     return [...byLabel.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([label, gas]) => ({
-        label,
-        calls: gas.length,
-        min: gas.reduce((m, g) => (g < m ? g : m)),
-        max: gas.reduce((m, g) => (g > m ? g : m)),
-        mean: gas.reduce((s, g) => s + g, 0n) / BigInt(gas.length),
-      }));
+      .map(([label, gas]) => {
+        const sorted = [...gas].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        return {
+          label,
+          calls: gas.length,
+          min: sorted[0] ?? 0n,
+          max: sorted[sorted.length - 1] ?? 0n,
+          mean: gas.reduce((s, g) => s + g, 0n) / BigInt(gas.length),
+        };
+      });
   }
 }

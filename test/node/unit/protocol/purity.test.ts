@@ -1,12 +1,18 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 
 const PROTOCOL_DIR = fileURLToPath(new URL("../../../../node/src/protocol/", import.meta.url));
-const files = readdirSync(PROTOCOL_DIR).filter((f) => f.endsWith(".ts"));
+const files = readdirSync(PROTOCOL_DIR, { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith(".ts"));
 
-/** What protocol/ may import: pure libraries and its own files. No I/O, no clock, no randomness (STYLE). */
-const ALLOWED_IMPORTS = [/^viem$/, /^@openzeppelin\/merkle-tree$/, /^\.\/[a-zA-Z]+\.js$/];
+/** What protocol/ may import: pure libraries (RFC 8785 `canonicalize` included) and its own files, never outside it. */
+const ALLOWED_PACKAGES = [/^viem$/, /^@openzeppelin\/merkle-tree$/, /^canonicalize$/];
+const isAllowed = (file: string, specifier: string) =>
+  ALLOWED_PACKAGES.some((re) => re.test(specifier)) ||
+  (specifier.startsWith(".") && resolve(dirname(`${PROTOCOL_DIR}${file}`), specifier).startsWith(PROTOCOL_DIR));
 /** Globals that read the machine, the clock or chance. */
 const IMPURE = /\b(Date|Math\.random|crypto|process|performance|fetch|setTimeout|setInterval|require)\b/;
 
@@ -14,12 +20,9 @@ describe("protocol/ purity", () => {
   for (const file of files) {
     const source = readFileSync(`${PROTOCOL_DIR}${file}`, "utf8");
 
-    it(`${file} imports only viem, @openzeppelin/merkle-tree and protocol files`, () => {
+    it(`${file} imports only viem, @openzeppelin/merkle-tree, canonicalize and protocol files`, () => {
       for (const [, specifier] of source.matchAll(/\bfrom\s+"([^"]+)"/g)) {
-        expect(
-          ALLOWED_IMPORTS.some((re) => re.test(specifier ?? "")),
-          `${file}: ${specifier}`,
-        ).to.equal(true);
+        expect(isAllowed(file, specifier ?? ""), `${file}: ${specifier}`).to.equal(true);
       }
     });
 
