@@ -37,7 +37,8 @@ export function parseCommandArgs(argv: readonly string[], command: Command): Com
     if (token.kind !== "option") continue;
     const option = own[token.name];
     if (option !== undefined) {
-      if (Object.hasOwn(values, token.name)) usage(`flag ${token.rawName} given twice; give it once`);
+      if (Object.hasOwn(values, token.name))
+        usage(`flag ${token.rawName} given twice; give it once`, "CLI_ERROR_DUPLICATE_FLAG");
       values[token.name] = readOwnValue(token.rawName, option, token.value);
     } else if (command.configFlags && isConfigKey(token.name)) {
       const withValue = token.value !== undefined && !token.inlineValue;
@@ -47,21 +48,20 @@ export function parseCommandArgs(argv: readonly string[], command: Command): Com
       const suggestion = command.configFlags
         ? suggestFlag(token.rawName, ownFlags)
         : closestMatch(token.rawName.replace(/^--no-/, "--"), ownFlags);
-      usage(`unknown flag ${token.rawName}${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`);
+      usage(
+        `unknown flag ${token.rawName}${suggestion === undefined ? "" : `; did you mean ${suggestion}?`}`,
+        "CLI_ERROR_UNKNOWN_FLAG",
+      );
     }
   }
   if (values.help !== true) {
     const expected = command.positionals;
     if (positionals.length < expected.length) {
-      usage(
-        `missing ${expected
-          .slice(positionals.length)
-          .map((p) => `<${p.name}>`)
-          .join(" ")}`,
-      );
+      const missing = expected.slice(positionals.length).map((p) => `<${p.name}>`);
+      usage(`missing ${missing.join(" ")}`, "CLI_ERROR_MISSING_ARGUMENT");
     }
     if (positionals.length > expected.length) {
-      usage(`unexpected argument ${JSON.stringify(positionals[expected.length])}`);
+      usage(`unexpected argument ${JSON.stringify(positionals[expected.length])}`, "CLI_ERROR_UNEXPECTED_ARGUMENT");
     }
   }
   return { options: values, positionals, configArgv };
@@ -69,13 +69,14 @@ export function parseCommandArgs(argv: readonly string[], command: Command): Com
 
 function readOwnValue(rawName: string, option: CommandOption, value: string | undefined): string | boolean {
   if (option.type === "boolean") {
-    if (value !== undefined) usage(`flag ${rawName} takes no value`);
+    if (value !== undefined) usage(`flag ${rawName} takes no value`, "CLI_ERROR_FLAG_VALUE");
     return !rawName.startsWith("--no-");
   }
-  if (value === undefined) usage(`flag ${rawName} needs a value: ${option.valueName ?? "<value>"}`);
+  if (value === undefined)
+    usage(`flag ${rawName} needs a value: ${option.valueName ?? "<value>"}`, "CLI_ERROR_FLAG_VALUE");
   return value;
 }
 
-function usage(message: string): never {
-  throw new CliError(message, ExitCode.USAGE_ERROR);
+function usage(message: string, code: string): never {
+  throw new CliError(message, ExitCode.USAGE_ERROR, code);
 }

@@ -80,7 +80,7 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode.USER_ERROR | ExitCode.USAGE_ERROR = ExitCode.USER_ERROR,
-    readonly code = exitCode === ExitCode.USAGE_ERROR ? "CLI_ERROR_USAGE" : "CLI_ERROR_USER",
+    readonly code: string = exitCode === ExitCode.USAGE_ERROR ? "CLI_ERROR_USAGE" : "CLI_ERROR_USER",
   ) {
     super(message);
     this.name = "CliError";

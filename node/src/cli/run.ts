@@ -77,7 +77,11 @@ function findCommand(
     const suggestion = closestMatch(first, new Set(commands.map((c) => c.path[0] as string)));
     const hint = suggestion === undefined ? `run '${TOOL} --help' for the commands` : `did you mean ${suggestion}?`;
     const what = first.startsWith("-") ? "flag" : "command";
-    throw new CliError(`unknown ${what} ${first}; ${hint}`, ExitCode.USAGE_ERROR);
+    throw new CliError(
+      `unknown ${what} ${first}; ${hint}`,
+      ExitCode.USAGE_ERROR,
+      `CLI_ERROR_UNKNOWN_${what.toUpperCase()}`,
+    );
   }
   const command = group.find((c) => c.path[1] === second);
   if (command !== undefined) return { command, rest: argv.slice(2) };
@@ -86,7 +90,11 @@ function findCommand(
     return { command: undefined, rest: [] };
   }
   if (second === undefined || second.startsWith("-")) {
-    throw new CliError(`${first} needs a command:\n${formatGroupHelp(first, group)}`, ExitCode.USAGE_ERROR);
+    throw new CliError(
+      `${first} needs a command:\n${formatGroupHelp(first, group)}`,
+      ExitCode.USAGE_ERROR,
+      "CLI_ERROR_MISSING_COMMAND",
+    );
   }
   const suggestion = closestMatch(
     second,
@@ -96,7 +104,7 @@ function findCommand(
     suggestion === undefined
       ? `run '${TOOL} ${first} --help' for its commands`
       : `did you mean ${first} ${suggestion}?`;
-  throw new CliError(`unknown command ${first} ${second}; ${hint}`, ExitCode.USAGE_ERROR);
+  throw new CliError(`unknown command ${first} ${second}; ${hint}`, ExitCode.USAGE_ERROR, "CLI_ERROR_UNKNOWN_COMMAND");
 }
 
 /** Prints an error as one line (or a JSON document with `--json`) and picks the exit code. */

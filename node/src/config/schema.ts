@@ -131,7 +131,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigOption<ConfigValu
   "chain.rpcUrl": {
     type: urlType(["http:", "https:", "ws:", "wss:"]),
     default: undefined,
-    why: "none: a guessed local RPC could be a different chain than the one the deployment file names",
+    why: "a guessed local RPC could be a different chain than the one the deployment file names",
     description: "JSON-RPC endpoint of the chain the protocol's contracts live on",
     env: "OLNODE_CHAIN_RPC_URL",
     flag: null,
@@ -141,7 +141,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigOption<ConfigValu
   "chain.deploymentFile": {
     type: pathType(),
     default: undefined,
-    why: "none: a node must never talk to contract addresses it guessed",
+    why: "a node must never talk to contract addresses it guessed",
     description: "JSON file with the protocol's contract addresses, as the deploy wrote it",
     env: "OLNODE_CHAIN_DEPLOYMENT_FILE",
     flag: "--chain.deploymentFile",
@@ -288,7 +288,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigOption<ConfigValu
   "inference.upstreamUrl": {
     type: urlType(["http:", "https:"]),
     default: undefined,
-    why: "none: needed only by the openai-compatible backend (and then required)",
+    why: "needed only by the openai-compatible backend, and then required",
     description: "base URL of the OpenAI-compatible server (its /v1 prefix included)",
     env: "OLNODE_INFERENCE_UPSTREAM_URL",
     flag: null,
@@ -297,7 +297,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigOption<ConfigValu
   "inference.upstreamApiKey": {
     type: stringType(),
     default: undefined,
-    why: "none: a local vLLM needs no key",
+    why: "a local vLLM needs no key",
     description: "bearer token sent to the upstream server",
     env: "OLNODE_INFERENCE_UPSTREAM_API_KEY",
     flag: null,
@@ -333,7 +333,7 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigOption<ConfigValu
   "metrics.host": {
     type: stringType("a host name or IP address"),
     default: "127.0.0.1",
-    why: "loopback: metrics name the node's peers and volumes, for the operator's Prometheus only",
+    why: "loopback: metrics show the node's volumes and health, for the operator's Prometheus only",
     description: "address the metrics server binds to",
     env: "OLNODE_METRICS_HOST",
     flag: "--metrics.host",

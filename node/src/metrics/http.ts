@@ -46,10 +46,19 @@ export interface MetricsServerOptions {
  * `await MetricsServer.init(...)`, closed with `close()`.
  */
 export class MetricsServer {
+  /** The bound port (the real one when the config said 0). */
+  readonly port: number;
+  /** `http://host:port/metrics`. */
+  readonly url: string;
+
   private constructor(
     private readonly server: Server,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    const { address, family, port } = server.address() as AddressInfo;
+    this.port = port;
+    this.url = `http://${family === "IPv6" ? `[${address}]` : address}:${port}${METRICS_PATH}`;
+  }
 
   /** Starts listening; resolves once bound. */
   static async init(
@@ -77,18 +86,6 @@ export class MetricsServer {
     const instance = new MetricsServer(server, logger);
     logger.info("metrics server started", { url: instance.url });
     return instance;
-  }
-
-  /** The bound port (the real one when the config said 0). */
-  get port(): number {
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** `http://host:port/metrics`. */
-  get url(): string {
-    const { address, family, port } = this.server.address() as AddressInfo;
-    const host = family === "IPv6" ? `[${address}]` : address;
-    return `http://${host}:${port}${METRICS_PATH}`;
   }
 
   /** Stops listening and closes open connections. */

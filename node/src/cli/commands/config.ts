@@ -115,29 +115,30 @@ export const configKeysCommand: Command = {
   },
 };
 
-/** The config table in Markdown, as docs/config.md holds it between its `config-keys` markers. */
+/** The config table in Markdown, as docs/config.md holds it between its `config-keys` markers (columns aligned, as Biome formats it). */
 export function formatConfigKeysMarkdown(keys: readonly ConfigKeyDescription[]): string {
   const cell = (text: string) => text.replaceAll("|", "\\|");
-  const lines = [
-    "| Key | Type | Default | Environment | Flag | Why this default |",
-    "| --- | --- | --- | --- | --- | --- |",
-  ];
+  const rows = [["Key", "Type", "What it does", "Default", "Why this default", "Environment", "Flag"]];
   for (const k of keys) {
     const shown = k.default === undefined ? (k.requiredToStart ? "required" : "unset") : `\`${k.default}\``;
     const flag = k.flag === null ? "none (secret)" : `\`${k.flag}\``;
-    lines.push(`| \`${k.key}\` | ${cell(k.type)} | ${cell(shown)} | \`${k.env}\` | ${flag} | ${cell(k.why)} |`);
+    rows.push([`\`${k.key}\``, cell(k.type), cell(k.description), cell(shown), cell(k.why), `\`${k.env}\``, flag]);
   }
-  return `${lines.join("\n")}\n`;
+  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => [...(row[i] as string)].length)));
+  const line = (row: readonly string[]) =>
+    `| ${row.map((text, i) => text + " ".repeat((widths[i] as number) - [...text].length)).join(" | ")} |`;
+  const [header, ...body] = rows;
+  return `${[line(header as string[]), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n")}\n`;
 }
 
 function formatConfigKeysText(keys: readonly ConfigKeyDescription[]): string {
   const out: string[] = [];
   for (const k of keys) {
-    const shown = k.default === undefined ? (k.requiredToStart ? "required to start" : "unset") : k.default;
+    const shown = k.default === undefined ? (k.requiredToStart ? "none, required to start" : "unset") : k.default;
     out.push(
       `${k.key} (${k.type}${k.secret ? ", secret" : ""})`,
       `  ${k.description}`,
-      `  default: ${shown}: ${k.why}`,
+      `  default: ${shown} (${k.why})`,
       `  env: ${k.env}   flag: ${k.flag ?? "none (secrets come from the file or the environment)"}`,
       "",
     );
