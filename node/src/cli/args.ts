@@ -72,8 +72,12 @@ function readOwnValue(rawName: string, option: CommandOption, value: string | un
     if (value !== undefined) usage(`flag ${rawName} takes no value`, "CLI_ERROR_FLAG_VALUE");
     return !rawName.startsWith("--no-");
   }
-  if (value === undefined)
+  if (rawName.startsWith("--no-")) {
+    usage(`unknown flag ${rawName} (--no- negates boolean flags only)`, "CLI_ERROR_UNKNOWN_FLAG");
+  }
+  if (value === undefined) {
     usage(`flag ${rawName} needs a value: ${option.valueName ?? "<value>"}`, "CLI_ERROR_FLAG_VALUE");
+  }
   return value;
 }
 

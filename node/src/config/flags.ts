@@ -89,6 +89,10 @@ function flagText(key: ConfigKey, rawName: string, value: string | undefined): s
     }
     return value ?? "true";
   }
+  if (rawName.startsWith("--no-")) {
+    // --no- negates booleans only: "--no-api.port" is no flag at all.
+    throw new ConfigError({ code: ConfigErrorCode.UNKNOWN_FLAG, flag: rawName, suggestion: option.flag ?? undefined });
+  }
   if (value === undefined) {
     throw new ConfigError({ code: ConfigErrorCode.MISSING_FLAG_VALUE, flag: rawName, expected: option.type.expected });
   }

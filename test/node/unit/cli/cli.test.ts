@@ -94,6 +94,7 @@ describe("cli: the olnode frame", () => {
   it("refuses a flag given twice, a boolean given a value, and a value flag without one", async () => {
     expect((await olnode(["config", "check", "--json", "--json"])).stderr).to.contain("given twice");
     expect((await olnode(["config", "check", "--json=yes"])).stderr).to.contain("takes no value");
+    expect((await olnode(["config", "check", "--no-config"])).stderr).to.contain("unknown flag --no-config");
     const missing = await olnode(["config", "check", "--config"]);
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.contain("flag --config needs a value: <path>");

@@ -77,6 +77,13 @@ describe("config: errors name the key", () => {
       });
     });
 
+    it("refuses --no- on a flag that is not a boolean", () => {
+      expectConfigError(() => parseConfig({ argv: ["--no-api.port"] }), ConfigErrorCode.UNKNOWN_FLAG, {
+        flag: "--no-api.port",
+        suggestion: "--api.port",
+      });
+    });
+
     it("refuses an argument that is not a flag", () => {
       expectConfigError(() => parseConfig({ argv: ["8080"] }), ConfigErrorCode.UNEXPECTED_ARGUMENT, {
         argument: "8080",
