@@ -96,6 +96,8 @@ export enum LaneErrorCode {
   SEQ_EXHAUSTED = "LANE_ERROR_SEQ_EXHAUSTED",
   /** The lane's cumulative would pass 2^128 − 1: open another lane. */
   CUMULATIVE_OVERFLOW = "LANE_ERROR_CUMULATIVE_OVERFLOW",
+  /** The wallet's signature is not 65 bytes low-s with v ∈ {27, 28} (the cause says which rule it breaks). */
+  NON_STRICT_SIGNATURE = "LANE_ERROR_NON_STRICT_SIGNATURE",
   /** The wallet's signature does not recover to the account that was asked to sign. */
   SIGNER_MISMATCH = "LANE_ERROR_SIGNER_MISMATCH",
   /** A node's view is malformed, or its proof is not a receipt of this lane signed by the payer or our signer. */
@@ -115,6 +117,7 @@ export type LaneErrorType =
   | { code: LaneErrorCode.INVALID_VALUE; lane: Lane; value: bigint }
   | { code: LaneErrorCode.SEQ_EXHAUSTED; lane: Lane; seq: bigint }
   | { code: LaneErrorCode.CUMULATIVE_OVERFLOW; lane: Lane; cumulative: bigint; value: bigint }
+  | { code: LaneErrorCode.NON_STRICT_SIGNATURE; lane: Lane; signature: Hex }
   | { code: LaneErrorCode.SIGNER_MISMATCH; lane: Lane; expected: Address; recovered: Address }
   | { code: LaneErrorCode.INVALID_VIEW; lane: Lane; reason: string }
   | { code: LaneErrorCode.UNPROVEN_VIEW; lane: Lane; ours: LanePosition | undefined; theirs: LanePosition }
@@ -133,15 +136,16 @@ export type LaneErrorType =
 export class LaneError extends SdkError<LaneErrorType> {
   /** @param type the code and its context */
   constructor(type: LaneErrorType, options?: ErrorOptions) {
-    super(type, describeLaneError(type), options);
+    super(type, describeLaneError(type, options?.cause), options);
     this.name = "LaneError";
   }
 }
 
 const position = (p: LanePosition | undefined) => (p ? `seq ${p.seq}, cumulative ${p.cumulative}` : "no receipt");
 
-function describeLaneError(type: LaneErrorType): string {
+function describeLaneError(type: LaneErrorType, cause: unknown): string {
   const lane = formatLane(type.lane);
+  const because = cause instanceof Error ? `: ${cause.message}` : "";
   switch (type.code) {
     case LaneErrorCode.INVALID_LANE:
       return `expected a valid lane, found ${lane}: ${type.reason}`;
@@ -151,6 +155,8 @@ function describeLaneError(type: LaneErrorType): string {
       return `expected a seq below 2^64 - 1 in lane ${lane}, found ${type.seq}: open another lane`;
     case LaneErrorCode.CUMULATIVE_OVERFLOW:
       return `expected cumulative ${type.cumulative} + value ${type.value} below 2^128 in lane ${lane}: open another lane`;
+    case LaneErrorCode.NON_STRICT_SIGNATURE:
+      return `expected a 65-byte low-s receipt signature from the wallet in lane ${lane}${because}`;
     case LaneErrorCode.SIGNER_MISMATCH:
       return `expected a receipt signature by ${type.expected} in lane ${lane}, found one by ${type.recovered}`;
     case LaneErrorCode.INVALID_VIEW:

@@ -5,6 +5,7 @@ import {
   hashRequestBody,
   parseStrictSignature,
   type Receipt,
+  ReceiptError,
   receiptTypes,
   recoverReceiptSigner,
 } from "../protocol/index.js";
@@ -78,7 +79,14 @@ export async function nextReceipt(
       primaryType: "Receipt",
       message: receipt,
     });
-    parseStrictSignature(signature);
+    try {
+      parseStrictSignature(signature);
+    } catch (cause) {
+      if (cause instanceof ReceiptError) {
+        throw new LaneError({ code: LaneErrorCode.NON_STRICT_SIGNATURE, lane, signature }, { cause });
+      }
+      throw cause;
+    }
     const recovered = await recoverReceiptSigner(store.domain, receipt, signature);
     if (!isAddressEqual(recovered, account.address)) {
       throw new LaneError({ code: LaneErrorCode.SIGNER_MISMATCH, lane, expected: account.address, recovered });
