@@ -68,7 +68,7 @@ export async function resumeLane(
 
   let outcome: ResumeLaneReturnType["outcome"] = "in-sync";
   const state = await store.updateLane(lane, async (current) => {
-    const ours: LanePosition = current ?? { seq: 0n, cumulative: 0n };
+    const ours: LanePosition = { seq: current?.seq ?? 0n, cumulative: current?.cumulative ?? 0n };
     const conflict = (digests?: { ours: `0x${string}`; theirs: `0x${string}` }) =>
       new LaneError({
         code: LaneErrorCode.CONFLICT,
@@ -96,7 +96,7 @@ export async function resumeLane(
       return undefined;
     }
     if (proof === undefined) {
-      throw new LaneError({ code: LaneErrorCode.UNPROVEN_VIEW, lane, ours: current && ours, theirs });
+      throw new LaneError({ code: LaneErrorCode.UNPROVEN_VIEW, lane, ours: current ? ours : undefined, theirs });
     }
     if (theirs.cumulative < ours.cumulative + (theirs.seq - ours.seq)) throw conflict();
     outcome = "adopted";
