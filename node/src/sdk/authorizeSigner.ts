@@ -41,6 +41,6 @@ export async function authorizeSigner(
     functionName: "authorizeSigner",
     args: [signer, deadline, nonce, signature],
     account,
-    chain: client.chain,
+    chain: client.chain ?? null,
   });
 }

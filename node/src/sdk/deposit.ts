@@ -33,6 +33,6 @@ export async function deposit(
     functionName: "deposit",
     args: [node, amount],
     account: client.account,
-    chain: client.chain,
+    chain: client.chain ?? null,
   });
 }

@@ -55,6 +55,6 @@ export async function depositWithPermit(
     functionName: "depositWithPermit",
     args: [node, amount, deadline, Number(v ?? BigInt(yParity + 27)), r, s],
     account,
-    chain: client.chain,
+    chain: client.chain ?? null,
   });
 }
