@@ -27,28 +27,50 @@ import {Split} from "./libraries/Split.sol";
 /// pool of (node, versionId, epoch), the protocol part and the dust are burned. Pools are paid to dataset owners
 /// against the node's bonded attribution root, or against the version's contributors root when no root came in time
 /// or the Arbiter upheld a challenge. See docs/payments.md.
-/// @dev Gas: a redemption reads and writes one lane slot whatever the number of inferences it covers, reads the
-/// split and accrues the burn in one slot, and writes each credit and the pool once per call, however many lanes
-/// {redeemMany} covers (they accumulate in memory). Versions once `Active` stay `Active` and their adapter's owner
-/// never changes (AdapterRegistry, DESIGN §3), so a version's owner is looked up once and kept.
-/// Solvency: the OPEN held equals Σ credits + Σ (pool amount − claimed) + Σ root bonds + the unflushed burn.
+/// @dev Gas: a redemption reads and writes one lane slot whatever the number of inferences it covers; the pool's
+/// dataset part, its burn and its split share one slot; each credit and the pool are written once per call, however
+/// many lanes {redeemMany} covers (they accumulate in memory); the burn is accrued and flushed by anyone later.
+/// Versions once `Active` stay `Active` and their adapter's owner never changes (AdapterRegistry, DESIGN §3), so a
+/// version's owner is looked up once and kept.
+/// Solvency: the OPEN held equals Σ credits + Σ pools (amount − claimed + unflushed burn) + Σ root bonds.
 /// The token must be a plain ERC-20 (no fee on transfer, no rebasing), as OPEN is.
 contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     using BitMaps for BitMaps.BitMap;
     using SafeERC20 for IERC20;
 
-    /// @dev The split and the burn accrued since the last flush: every redemption reads the one and adds to the
-    /// other, so they share one slot.
-    struct SplitState {
+    /// @dev The split of pools opened from now on (governance).
+    struct SplitBps {
         uint16 nodeBps;
         uint16 ownerBps;
         uint16 datasetsBps;
         uint16 protocolBps;
-        uint128 unflushedBurn;
+    }
+
+    /// @dev The part of a pool every redemption writes: one slot. The split is fixed by the pool's first
+    /// redemption (`opened`), so later ones never read the governance split. 96 bits hold 7.9×10^28 wei, above all
+    /// the OPEN there is (the supply is fixed at 10^27); {SafeCast} reverts beyond.
+    struct PoolTotals {
+        uint96 amount;
+        uint96 burn;
+        uint16 nodeBps;
+        uint16 ownerBps;
+        uint16 datasetsBps;
+        bool opened;
+    }
+
+    /// @dev The part of a pool its root, challenges and claims use.
+    struct PoolState {
+        bytes32 root;
+        address poster;
+        uint64 challengeEnd;
+        uint16 openChallenges;
+        bool fellBack;
+        uint128 bond;
+        uint128 claimed;
     }
 
     /// @dev What one call of {redeem} or {redeemMany} keeps in memory: the checks already passed, and the credits and
-    /// pool additions not yet written (written when the node or version changes, and at the end).
+    /// pool additions not yet written (written when the pool changes, and at the end).
     struct Batch {
         address node;
         address operator;
@@ -58,6 +80,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         address signer;
         uint256 poolId;
         uint64 epoch;
+        bool newPool;
         uint16 nodeBps;
         uint16 ownerBps;
         uint16 datasetsBps;
@@ -104,14 +127,15 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     uint64 private immutable _extension;
     uint64 private immutable _claimExpiry;
 
-    SplitState private _split;
+    SplitBps private _split;
     uint256 private _minRootBond;
 
     mapping(bytes32 laneId => Lane) private _lanes;
     mapping(address account => uint256 amount) private _credits;
     /// @dev The owner of each version found `Active`; 0 until its first redemption.
     mapping(uint256 versionId => address owner) private _versionOwners;
-    mapping(uint256 poolId => Pool) private _pools;
+    mapping(uint256 poolId => PoolTotals) private _poolTotals;
+    mapping(uint256 poolId => PoolState) private _pools;
     mapping(uint256 poolId => BitMaps.BitMap datasetIds) private _claimed;
     /// @dev The pool of each open challenge.
     mapping(uint256 challengeId => uint256 poolId) private _challengedPools;
@@ -163,29 +187,35 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ISettlement
-    function redeem(Receipt calldata receipt, bytes calldata signature)
-        external
-        nonReentrant
-        returns (uint128 collected)
-    {
-        Batch memory batch = _startBatch();
+    /// @dev Not `nonReentrant`, to spare its storage round trip on every redemption: the only call that is not a
+    /// static (view) call is the escrow's `collect`, and the escrow, set at deploy, calls nothing but the token,
+    /// which has no hooks. {redeemMany} likewise.
+    function redeem(Receipt calldata receipt, bytes calldata signature) external returns (uint128 collected) {
+        Batch memory batch;
+        batch.epoch = _currentEpoch();
         collected = _redeem(receipt, signature, batch);
-        _finishBatch(batch);
+        _flush(batch);
     }
 
     /// @inheritdoc ISettlement
-    function redeemMany(Receipt[] calldata receipts, bytes[] calldata signatures)
-        external
-        nonReentrant
-        returns (uint256 total)
-    {
+    function redeemMany(Receipt[] calldata receipts, bytes[] calldata signatures) external returns (uint256 total) {
         uint256 count = receipts.length;
         if (count == 0 || count != signatures.length) revert SettlementBatchLength(count, signatures.length);
-        Batch memory batch = _startBatch();
+        Batch memory batch;
+        batch.epoch = _currentEpoch();
         for (uint256 i = 0; i < count; ++i) {
+            uint256 freeMemory;
+            assembly ("memory-safe") {
+                freeMemory := mload(0x40)
+            }
             total += _redeem(receipts[i], signatures[i], batch);
+            // Nothing one receipt allocates outlives it (the batch holds values only): releasing it keeps a long
+            // batch from paying an ever larger memory expansion.
+            assembly ("memory-safe") {
+                mstore(0x40, freeMemory)
+            }
         }
-        _finishBatch(batch);
+        _flush(batch);
     }
 
     /// @inheritdoc ISettlement
@@ -198,11 +228,13 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ISettlement
-    function flushBurn() external nonReentrant {
-        uint256 amount = _split.unflushedBurn;
-        if (amount == 0) revert SettlementNothingToBurn();
-        _split.unflushedBurn = 0;
-        emit BurnFlushed(amount);
+    function flushBurn(address node, uint256 versionId, uint64 epoch) external nonReentrant {
+        uint256 id = _poolId(node, versionId, epoch);
+        PoolTotals storage totals = _poolTotals[id];
+        uint256 amount = totals.burn;
+        if (amount == 0) revert SettlementNothingToBurn(id);
+        totals.burn = 0;
+        emit BurnFlushed(id, amount);
         ERC20Burnable(address(_token)).burn(amount);
     }
 
@@ -220,11 +252,11 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             revert SettlementCallerNotNodeOrOperator(msg.sender, node);
         }
         uint256 id = _poolId(node, versionId, epoch);
-        Pool storage pool = _pools[id];
+        PoolState storage pool = _pools[id];
         PoolStatus status = _status(pool, epoch);
         if (status != PoolStatus.Posting) revert SettlementInvalidPoolStatus(id, status);
         if (root == bytes32(0)) revert SettlementZeroRoot();
-        uint256 amount = pool.amount;
+        uint256 amount = _poolTotals[id].amount;
         if (amount == 0) revert SettlementEmptyPool(id);
         if (total != amount) revert SettlementTotalMismatch(id, total, amount);
         uint256 minRootBond = _minRootBond;
@@ -235,7 +267,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         pool.root = root;
         pool.poster = msg.sender;
         pool.challengeEnd = challengeEnd;
-        pool.bond = bond;
+        pool.bond = SafeCast.toUint128(bond);
         emit AttributionRootPosted(
             id, node, versionId, epoch, root, total, recordsRoot, msg.sender, bond, challengeEnd
         );
@@ -245,7 +277,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     /// @inheritdoc ISettlement
     function releaseRootBond(address node, uint256 versionId, uint64 epoch) external nonReentrant {
         uint256 id = _poolId(node, versionId, epoch);
-        Pool storage pool = _pools[id];
+        PoolState storage pool = _pools[id];
         PoolStatus status = _status(pool, epoch);
         if (status != PoolStatus.Claimable && status != PoolStatus.Expired) {
             revert SettlementInvalidPoolStatus(id, status);
@@ -264,7 +296,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         for (uint256 i = 0; i < claims.length; ++i) {
             ClaimParams calldata c = claims[i];
             uint256 id = _poolId(c.node, c.versionId, c.epoch);
-            Pool storage pool = _pools[id];
+            PoolState storage pool = _pools[id];
             PoolStatus status = _status(pool, c.epoch);
             if (status != PoolStatus.Claimable) revert SettlementInvalidPoolStatus(id, status);
             bytes32 root = pool.root;
@@ -286,7 +318,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         for (uint256 i = 0; i < claims.length; ++i) {
             FallbackClaimParams calldata c = claims[i];
             uint256 id = _poolId(c.node, c.versionId, c.epoch);
-            Pool storage pool = _pools[id];
+            PoolState storage pool = _pools[id];
             PoolStatus status = _status(pool, c.epoch);
             if (status != PoolStatus.Fallback) revert SettlementInvalidPoolStatus(id, status);
             if (c.versionId != rootVersion || contributorsRoot == bytes32(0)) {
@@ -299,8 +331,8 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             }
             uint256 amount;
             unchecked {
-                // amount < 2^128 and weightPpm < 2^32: the product is below 2^160.
-                amount = (uint256(pool.amount) * c.weightPpm) / _PPM;
+                // amount < 2^96 and weightPpm < 2^32: the product is below 2^128.
+                amount = (uint256(_poolTotals[id].amount) * c.weightPpm) / _PPM;
             }
             if (amount == 0) revert SettlementZeroAmount(id, c.datasetId);
             address owner = _recordClaim(id, pool, c.datasetId, amount);
@@ -312,12 +344,12 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     /// @inheritdoc ISettlement
     function burnExpired(address node, uint256 versionId, uint64 epoch) external nonReentrant {
         uint256 id = _poolId(node, versionId, epoch);
-        Pool storage pool = _pools[id];
+        PoolState storage pool = _pools[id];
         PoolStatus status = _status(pool, epoch);
         if (status != PoolStatus.Expired) revert SettlementInvalidPoolStatus(id, status);
-        uint128 amount = pool.amount;
+        uint96 amount = _poolTotals[id].amount;
         uint256 left = amount - pool.claimed;
-        if (left == 0) revert SettlementNothingToBurn();
+        if (left == 0) revert SettlementNothingToBurn(id);
         pool.claimed = amount;
         emit ExpiredPoolBurned(id, left);
         ERC20Burnable(address(_token)).burn(left);
@@ -331,7 +363,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     {
         if (msg.sender != _arbiter) revert SettlementNotArbiter(msg.sender);
         if (evidence.length != 32) revert SettlementMalformedEvidence(evidence.length);
-        Pool storage pool = _pools[subjectId];
+        PoolState storage pool = _pools[subjectId];
         bytes32 root = pool.root;
         uint64 challengeEnd = pool.challengeEnd;
         if (root == bytes32(0) || pool.fellBack || block.timestamp >= challengeEnd) {
@@ -365,7 +397,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         }
         if (ruling == Ruling.None) revert SettlementInvalidRuling(ruling);
         delete _challengedPools[challengeId];
-        Pool storage pool = _pools[subjectId];
+        PoolState storage pool = _pools[subjectId];
         unchecked {
             // Every open challenge incremented the count once and is resolved once: it is ≥ 1 here.
             --pool.openChallenges;
@@ -442,7 +474,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ISettlement
     function getParams() external view returns (Params memory) {
-        SplitState memory split = _split;
+        SplitBps memory split = _split;
         return Params({
             nodeBps: split.nodeBps,
             ownerBps: split.ownerBps,
@@ -457,11 +489,6 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     }
 
     /// @inheritdoc ISettlement
-    function unflushedBurn() external view returns (uint256) {
-        return _split.unflushedBurn;
-    }
-
-    /// @inheritdoc ISettlement
     function creditsOf(address account) external view returns (uint256) {
         return _credits[account];
     }
@@ -473,7 +500,23 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
 
     /// @inheritdoc ISettlement
     function getPool(address node, uint256 versionId, uint64 epoch) external view returns (Pool memory) {
-        return _pools[_poolId(node, versionId, epoch)];
+        uint256 id = _poolId(node, versionId, epoch);
+        PoolTotals memory totals = _poolTotals[id];
+        PoolState memory pool = _pools[id];
+        return Pool({
+            amount: totals.amount,
+            burn: totals.burn,
+            claimed: pool.claimed,
+            nodeBps: totals.nodeBps,
+            ownerBps: totals.ownerBps,
+            datasetsBps: totals.datasetsBps,
+            root: pool.root,
+            poster: pool.poster,
+            challengeEnd: pool.challengeEnd,
+            openChallenges: pool.openChallenges,
+            fellBack: pool.fellBack,
+            bond: pool.bond
+        });
     }
 
     /// @inheritdoc ISettlement
@@ -562,8 +605,9 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         );
     }
 
-    /// @dev Writes what the batch owes the previous (node, version) and checks the next one: the caller is the node
-    /// or its operator, the node is active (THREATS #1, #2), the version is active.
+    /// @dev Writes what the batch owes the previous pool and checks the next one: the caller is the node or its
+    /// operator, the node is active (THREATS #1, #2), the version is active. A pool's first redemption fixes its
+    /// split from the governance split; later ones read it from the pool's slot, which they write anyway.
     function _switchPool(Batch memory batch, address node, uint256 versionId) private {
         _flush(batch);
         if (node != batch.node || batch.operator == address(0)) {
@@ -579,7 +623,15 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             batch.owner = _activeVersionOwner(versionId);
             batch.versionId = versionId;
         }
-        batch.poolId = _poolId(node, versionId, batch.epoch);
+        uint256 id = _poolId(node, versionId, batch.epoch);
+        batch.poolId = id;
+        PoolTotals memory totals = _poolTotals[id];
+        if (totals.opened) {
+            (batch.nodeBps, batch.ownerBps, batch.datasetsBps) = (totals.nodeBps, totals.ownerBps, totals.datasetsBps);
+        } else {
+            SplitBps memory split = _split;
+            (batch.nodeBps, batch.ownerBps, batch.datasetsBps) = (split.nodeBps, split.ownerBps, split.datasetsBps);
+        }
     }
 
     /// @dev The owner of an active version, asked of the AdapterRegistry once per version ever.
@@ -591,7 +643,8 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         _versionOwners[versionId] = owner;
     }
 
-    /// @dev Writes the batch's pending credits and pool addition, and zeroes them.
+    /// @dev Writes the batch's pending credits and its pool's additions (one slot, with the split it used), and
+    /// zeroes them.
     function _flush(Batch memory batch) private {
         if (batch.nodeCredit != 0) {
             _credits[batch.operator] += batch.nodeCredit;
@@ -601,20 +654,24 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             _credits[batch.owner] += batch.ownerCredit;
             batch.ownerCredit = 0;
         }
-        if (batch.datasets != 0) {
-            _pools[batch.poolId].amount += SafeCast.toUint128(batch.datasets);
+        if (batch.datasets != 0 || batch.burn != 0) {
+            PoolTotals storage totals = _poolTotals[batch.poolId];
+            // One SSTORE: the whole slot at once.
+            _poolTotals[batch.poolId] = PoolTotals({
+                amount: SafeCast.toUint96(totals.amount + batch.datasets),
+                burn: SafeCast.toUint96(totals.burn + batch.burn),
+                nodeBps: batch.nodeBps,
+                ownerBps: batch.ownerBps,
+                datasetsBps: batch.datasetsBps,
+                opened: true
+            });
             batch.datasets = 0;
+            batch.burn = 0;
         }
     }
 
-    /// @dev Writes what the batch still holds, and accrues its burn for {flushBurn}.
-    function _finishBatch(Batch memory batch) private {
-        _flush(batch);
-        if (batch.burn != 0) _split.unflushedBurn += SafeCast.toUint128(batch.burn);
-    }
-
     /// @dev Marks `datasetId` paid from the pool and counts `amount` as claimed; returns the dataset's owner.
-    function _recordClaim(uint256 id, Pool storage pool, uint256 datasetId, uint256 amount)
+    function _recordClaim(uint256 id, PoolState storage pool, uint256 datasetId, uint256 amount)
         private
         returns (address owner)
     {
@@ -622,10 +679,10 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         if (owner == address(0)) revert SettlementUnknownDataset(datasetId);
         BitMaps.BitMap storage claimed = _claimed[id];
         if (claimed.get(datasetId)) revert SettlementAlreadyClaimed(id, datasetId);
-        uint256 left = pool.amount - pool.claimed;
+        uint256 left = _poolTotals[id].amount - pool.claimed;
         if (amount > left) revert SettlementPoolExceeded(id, amount, left);
         claimed.set(datasetId);
-        // amount ≤ left = amount − claimed: the sum stays ≤ the pool's uint128 amount.
+        // amount ≤ left: the sum stays ≤ the pool's amount, below 2^96.
         pool.claimed += uint128(amount);
     }
 
@@ -634,11 +691,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             protocolBps == 0
                 || uint256(nodeBps) + uint256(ownerBps) + uint256(datasetsBps) + uint256(protocolBps) != Split.BPS
         ) revert SettlementInvalidSplit(nodeBps, ownerBps, datasetsBps, protocolBps);
-        SplitState storage split = _split;
-        split.nodeBps = nodeBps;
-        split.ownerBps = ownerBps;
-        split.datasetsBps = datasetsBps;
-        split.protocolBps = protocolBps;
+        _split = SplitBps(nodeBps, ownerBps, datasetsBps, protocolBps);
         emit SplitSet(nodeBps, ownerBps, datasetsBps, protocolBps);
     }
 
@@ -648,16 +701,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         emit MinRootBondSet(minRootBond);
     }
 
-    /// @dev Reads the split (and so warms the burn's slot) once per call.
-    function _startBatch() private view returns (Batch memory batch) {
-        SplitState memory split = _split;
-        batch.nodeBps = split.nodeBps;
-        batch.ownerBps = split.ownerBps;
-        batch.datasetsBps = split.datasetsBps;
-        batch.epoch = _currentEpoch();
-    }
-
-    function _status(Pool storage pool, uint64 epoch) private view returns (PoolStatus) {
+    function _status(PoolState storage pool, uint64 epoch) private view returns (PoolStatus) {
         uint256 end = _epochEnd(epoch);
         if (block.timestamp < end) return PoolStatus.Collecting;
         if (pool.openChallenges != 0) return PoolStatus.Challenging;

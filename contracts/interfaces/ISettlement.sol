@@ -105,9 +105,13 @@ interface ISettlement is IChallengeable {
         uint64 lastSeq;
     }
 
-    /// @notice The dataset pool of (node, versionId, epoch) and its attribution root.
+    /// @notice The dataset pool of (node, versionId, epoch), its protocol part, and its attribution root.
     /// @param amount the dataset parts of every redemption of the epoch
-    /// @param claimed paid to dataset owners or burned after expiry; never above `amount`
+    /// @param burn the protocol parts (and dust) accrued and not burned yet; anyone burns them with {flushBurn}
+    /// @param claimed paid to dataset owners, or burned after expiry; never above `amount`
+    /// @param nodeBps the split of the pool's redemptions, fixed by its first one
+    /// @param ownerBps as `nodeBps`
+    /// @param datasetsBps as `nodeBps`
     /// @param root the attribution root the node posted (0: none)
     /// @param poster who posted the root and bonded it; the defendant of its challenges
     /// @param challengeEnd challenges open strictly before this time (0 without a root)
@@ -115,8 +119,12 @@ interface ISettlement is IChallengeable {
     /// @param fellBack whether an upheld challenge rejected the root
     /// @param bond OPEN bonded with the root; 0 once released to the poster or slashed
     struct Pool {
-        uint128 amount;
-        uint128 claimed;
+        uint256 amount;
+        uint256 burn;
+        uint256 claimed;
+        uint16 nodeBps;
+        uint16 ownerBps;
+        uint16 datasetsBps;
         bytes32 root;
         address poster;
         uint64 challengeEnd;
@@ -177,8 +185,8 @@ interface ISettlement is IChallengeable {
     /// @notice `account` withdrew its credits.
     event CreditsWithdrawn(address indexed account, uint256 amount);
 
-    /// @notice The protocol parts accrued since the last flush were burned.
-    event BurnFlushed(uint256 amount);
+    /// @notice The protocol parts accrued in pool `poolId` since its last flush were burned.
+    event BurnFlushed(uint256 indexed poolId, uint256 amount);
 
     /// @notice Governance set the split of future redemptions.
     event SplitSet(uint16 nodeBps, uint16 ownerBps, uint16 datasetsBps, uint16 protocolBps);
@@ -288,8 +296,8 @@ interface ISettlement is IChallengeable {
     /// @notice `account` has no credits.
     error SettlementNoCredits(address account);
 
-    /// @notice No protocol part is waiting to be burned.
-    error SettlementNothingToBurn();
+    /// @notice Nothing of pool `poolId` is waiting to be burned.
+    error SettlementNothingToBurn(uint256 poolId);
 
     /// @notice The pool is not in a status that allows the call.
     error SettlementInvalidPoolStatus(uint256 poolId, PoolStatus status);
@@ -379,13 +387,14 @@ interface ISettlement is IChallengeable {
     /// Emits a {CreditsWithdrawn} event.
     function withdraw() external;
 
-    /// @notice Burns the protocol parts accrued since the last flush. Anyone may call it.
+    /// @notice Burns the protocol parts the pool (node, versionId, epoch) accrued since its last flush. Anyone may
+    /// call it, at any time: redemptions only add to the pool's burn, so they never pay for the burn call.
     /// @dev Requirements:
     ///
     /// - something accrued.
     ///
     /// Emits a {BurnFlushed} event.
-    function flushBurn() external;
+    function flushBurn(address node, uint256 versionId, uint64 epoch) external;
 
     /// @notice Posts the attribution root of the pool (node, versionId, epoch), pulling `bond` OPEN from the caller.
     /// @dev Requirements:
@@ -446,7 +455,8 @@ interface ISettlement is IChallengeable {
     /// Emits an {ExpiredPoolBurned} event.
     function burnExpired(address node, uint256 versionId, uint64 epoch) external;
 
-    /// @notice Sets the split of redemptions from now on.
+    /// @notice Sets the split of pools opened from now on: a pool keeps the split of its first redemption, so every
+    /// redemption of one epoch is split alike.
     /// @dev Requirements:
     ///
     /// - the caller is the owner;
@@ -496,9 +506,6 @@ interface ISettlement is IChallengeable {
 
     /// @notice The parameters now.
     function getParams() external view returns (Params memory);
-
-    /// @notice Protocol parts accrued and not burned yet.
-    function unflushedBurn() external view returns (uint256);
 
     /// @notice OPEN `account` can withdraw.
     function creditsOf(address account) external view returns (uint256);
