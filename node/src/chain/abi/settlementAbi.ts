@@ -503,7 +503,13 @@ export const settlementAbi = [
     type: "error",
   },
   {
-    inputs: [],
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "poolId",
+        type: "uint256",
+      },
+    ],
     name: "SettlementNothingToBurn",
     type: "error",
   },
@@ -768,6 +774,12 @@ export const settlementAbi = [
   {
     anonymous: false,
     inputs: [
+      {
+        indexed: true,
+        internalType: "uint256",
+        name: "poolId",
+        type: "uint256",
+      },
       {
         indexed: false,
         internalType: "uint256",
@@ -1514,7 +1526,23 @@ export const settlementAbi = [
     type: "function",
   },
   {
-    inputs: [],
+    inputs: [
+      {
+        internalType: "address",
+        name: "node",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "versionId",
+        type: "uint256",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
     name: "flushBurn",
     outputs: [],
     stateMutability: "nonpayable",
@@ -1662,14 +1690,34 @@ export const settlementAbi = [
       {
         components: [
           {
-            internalType: "uint128",
+            internalType: "uint256",
             name: "amount",
-            type: "uint128",
+            type: "uint256",
           },
           {
-            internalType: "uint128",
+            internalType: "uint256",
+            name: "burn",
+            type: "uint256",
+          },
+          {
+            internalType: "uint256",
             name: "claimed",
-            type: "uint128",
+            type: "uint256",
+          },
+          {
+            internalType: "uint16",
+            name: "nodeBps",
+            type: "uint16",
+          },
+          {
+            internalType: "uint16",
+            name: "ownerBps",
+            type: "uint16",
+          },
+          {
+            internalType: "uint16",
+            name: "datasetsBps",
+            type: "uint16",
           },
           {
             internalType: "bytes32",
@@ -2310,19 +2358,6 @@ export const settlementAbi = [
     name: "transferOwnership",
     outputs: [],
     stateMutability: "nonpayable",
-    type: "function",
-  },
-  {
-    inputs: [],
-    name: "unflushedBurn",
-    outputs: [
-      {
-        internalType: "uint256",
-        name: "",
-        type: "uint256",
-      },
-    ],
-    stateMutability: "view",
     type: "function",
   },
   {
