@@ -8,6 +8,7 @@ import {
   createPublicClient,
   createWalletClient,
   custom,
+  encodeAbiParameters,
   type Hash,
   type Hex,
   hashTypedData,
@@ -17,6 +18,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { getTransactionReceipt, readContract, writeContract } from "viem/actions";
+import ProtocolModule from "../../ignition/modules/Protocol.js";
 import { openTokenAbi, paymentEscrowAbi, settlementAbi } from "../../node/src/chain/abi/index.js";
 import {
   contributorsRoot,
@@ -46,11 +48,8 @@ const { loadFixture, time, setBalance } = networkHelpers;
 
 const E = (n: number | string): bigint => ethers.parseEther(String(n));
 const HOUR = 3_600n;
-const DAY = 24n * HOUR;
 /** The node's price for version 1: what every receipt's value is. */
 const PRICE = E("0.01");
-const MIN_STAKE = E(1_000);
-const VERSION_BOND = E(500);
 
 /** The dapp's keys: the payer holds the funds, the signer (a hot key) signs the receipts. */
 const payerAccount = privateKeyToAccount(keccak256(toHex("sdk on-chain test: payer")));
@@ -79,72 +78,52 @@ async function mined(hash: Hash) {
 }
 
 async function deployFixture() {
-  const [owner, node, operator, adapterOwner, alice] = await ethers.getSigners();
-  if (!owner || !node || !operator || !adapterOwner || !alice) throw new Error("expected 5 signers");
-  const arbiterParams = {
-    commitPeriod: HOUR,
-    revealPeriod: HOUR,
-    minBond: E(10),
-    quorumBps: 3_000n,
-    burnBps: 1_000n,
-    voterRewardBps: 2_000n,
-    nonRevealSlashBps: 500n,
-    leakSlashBps: 1_000n,
-    verifierUnbondingPeriod: 7n * DAY,
-  };
-  const settlementParams = {
-    nodeBps: 4_000n,
-    ownerBps: 2_000n,
-    datasetsBps: 3_500n,
-    protocolBps: 500n,
-    postWindow: DAY,
-    challengeWindow: 2n * DAY,
-    extension: HOUR,
-    claimExpiry: 30n * DAY,
-    minRootBond: E(100),
-  };
-  // The Ignition Protocol module does not deploy the escrow and the Settlement yet: deploy them here.
-  const token = await ethers.deployContract("OpenToken", [owner.address, E(1_000_000_000)]);
-  const arbiter = await ethers.deployContract("Arbiter", [token, owner.address, arbiterParams]);
-  const datanets = await ethers.deployContract("DatanetRegistryMock");
-  const nodes = await ethers.deployContract("NodeRegistry", [token, arbiter, owner.address, MIN_STAKE, DAY, 1_000n]);
-  const adapters = await ethers.deployContract("AdapterRegistry", [
-    token,
-    datanets,
-    arbiter,
-    owner.address,
-    DAY,
-    VERSION_BOND,
-  ]);
-  const escrow = await ethers.deployContract("PaymentEscrow", [token, owner.address, 7n * DAY, 3n * DAY, HOUR]);
-  const settlement = await ethers.deployContract("Settlement", [
-    token,
-    escrow,
-    nodes,
-    adapters,
-    datanets,
-    arbiter,
-    owner.address,
-    DAY,
-    settlementParams,
-  ]);
-  await escrow.setCollector(settlement);
+  const [, node, operator, adapterOwner, curator, alice] = await ethers.getSigners();
+  if (!node || !operator || !adapterOwner || !curator || !alice) throw new Error("expected 6 signers");
+  // The whole protocol, deployed and wired as an operator deploys it (the escrow's collector is the Settlement).
+  const deployed = await connection.ignition.deploy(ProtocolModule);
+  const at = async (contract: { getAddress(): Promise<string> }) => (await contract.getAddress()) as Address;
+  const token = await ethers.getContractAt("OpenToken", await at(deployed.token));
+  const escrow = await ethers.getContractAt("PaymentEscrow", await at(deployed.paymentEscrow));
+  const settlement = await ethers.getContractAt("Settlement", await at(deployed.settlement));
+  const nodes = await ethers.getContractAt("NodeRegistry", await at(deployed.nodeRegistry));
+  const adapters = await ethers.getContractAt("AdapterRegistry", await at(deployed.adapterRegistry));
+  const datanets = await ethers.getContractAt("DatanetRegistry", await at(deployed.datanetRegistry));
+  for (const who of [node, adapterOwner, curator, alice]) await token.transfer(who, E(100_000));
 
-  // A registered node with a price for version 1, which is active.
-  for (const who of [node, adapterOwner]) await token.transfer(who, E(100_000));
-  await token.connect(node).approve(nodes, ethers.MaxUint256);
-  await nodes.connect(node).register(operator.address, MIN_STAKE, "12D3KooWNode", "http://127.0.0.1:8545");
-  await nodes.connect(operator).setPrice(1n, PRICE);
-  await datanets.setOwner(1n, alice);
-  await datanets.setEligible(1n, true);
+  // One dataset (a real commit–reveal registration) and an active adapter version trained on it.
+  await datanets.connect(curator).createDatanet("olp://datanets/sdk", E(10), 0n);
+  const root = keccak256(toHex("sdk test dataset"));
+  const salt = keccak256(toHex("sdk test salt"));
+  await datanets
+    .connect(alice)
+    .commitDataset(
+      keccak256(
+        encodeAbiParameters(
+          [{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }],
+          [root, alice.address as Address, salt],
+        ),
+      ),
+    );
+  await token.connect(alice).approve(datanets, E(10));
+  await datanets.connect(alice).revealDataset({
+    datanetId: 1n,
+    root,
+    sampleCount: 10n,
+    tokenCount: 1_000n,
+    uri: "olp://datasets/sdk",
+    salt,
+    stake: E(10),
+  });
+  const datasetId = await datanets.datasetIdOfRoot(root);
   await token.connect(adapterOwner).approve(adapters, ethers.MaxUint256);
   await adapters.connect(adapterOwner).createAdapter("legal-7b");
-  await adapters.connect(adapterOwner).commitTraining(1n, ethers.id("base"), ethers.id("config"), [1n]);
+  await adapters.connect(adapterOwner).commitTraining(1n, ethers.id("base"), ethers.id("config"), [datasetId]);
   await adapters.sealCommitment(1n);
   await adapters.connect(adapterOwner).submitVersion(
     1n,
     {
-      contributorsRoot: contributorsRoot([{ datasetId: 1n, weightPpm: 1_000_000 }]),
+      contributorsRoot: contributorsRoot([{ datasetId, weightPpm: 1_000_000 }]),
       weightsHash: ethers.id("weights"),
       checkpointRoot: ethers.id("checkpoints"),
       finalHead: ethers.id("head"),
@@ -153,10 +132,15 @@ async function deployFixture() {
       checkpointCount: 4n,
       evalScore: 4_000n,
     },
-    VERSION_BOND,
+    await adapters.minBond(),
   );
-  await time.increase(DAY);
+  await time.increase(await adapters.challengeWindow());
   await adapters.activate(1n);
+
+  // A registered node, priced for version 1.
+  await token.connect(node).approve(nodes, ethers.MaxUint256);
+  await nodes.connect(node).register(operator.address, await nodes.minStake(), "12D3KooWNode", "http://127.0.0.1:8545");
+  await nodes.connect(operator).setPrice(1n, PRICE);
 
   // The dapp: OPEN and gas for the payer, gas for the signer (it only signs, but tests send from it too).
   for (const account of [payerAccount, signerAccount, strangerAccount]) await setBalance(account.address, E(10));
