@@ -3,7 +3,7 @@
 // bench/results/gas.json and prints a table.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
-import { type GasLedger, type RegistriesTourResult, runRegistriesTour } from "../node/src/devnet/index.js";
+import { type GasLedger, type RegistriesTourResult, runRegistriesTour, signPermit } from "../node/src/devnet/index.js";
 
 const OPEN = 10n ** 18n;
 const DATA = new URL("../trainer/data/advertise/", import.meta.url);
@@ -116,29 +116,8 @@ async function measureTheRest(connection: Connection, tour: RegistriesTourResult
   await gas.record("NodeRegistry.withdraw", nodeRegistry.connect(a.node).withdraw());
   await gas.record("Arbiter.withdrawUnstaked", arbiter.connect(a.verifier1).withdrawUnstaked());
 
-  const { chainId } = await ethers.provider.getNetwork();
   const deadline = BigInt((await ethers.provider.getBlock("latest"))?.timestamp ?? 0) + 3_600n;
-  const signature = ethers.Signature.from(
-    await a.bob.signTypedData(
-      { name: "OpenLedger", version: "1", chainId, verifyingContract: await token.getAddress() },
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      {
-        owner: a.bob.address,
-        spender: a.watcher.address,
-        value: OPEN,
-        nonce: await token.nonces(a.bob.address),
-        deadline,
-      },
-    ),
-  );
+  const signature = await signPermit(connection, token, a.bob, a.watcher.address, OPEN, deadline);
   await gas.record(
     "OpenToken.permit",
     token

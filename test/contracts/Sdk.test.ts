@@ -24,8 +24,10 @@ import {
   contributorsRoot,
   getLaneId,
   getReceiptDigest,
+  paymentEscrowDomain,
   type Receipt,
   settlementDomain,
+  signerAuthorizationTypes,
 } from "../../node/src/protocol/index.js";
 import {
   authorizeSigner,
@@ -36,9 +38,7 @@ import {
   type LaneStore,
   nextReceipt,
   openLevelLaneStore,
-  paymentEscrowDomain,
   resumeLane,
-  signerAuthorizationTypes,
   signSignerAuthorization,
 } from "../../node/src/sdk/index.js";
 

@@ -1,4 +1,3 @@
-import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 import type { Hex } from "viem";
 import {
@@ -13,6 +12,7 @@ import { type Actors, assignActors, ROLES, type Role } from "./actors.js";
 import { makeCopycatDataset } from "./copycat.js";
 import { deployProtocol, type Protocol } from "./deployProtocol.js";
 import { GasLedger } from "./gasLedger.js";
+import { signPermit } from "./permit.js";
 
 const OPEN = 10n ** 18n;
 
@@ -378,29 +378,4 @@ async function heldByContracts(protocol: Protocol): Promise<Map<string, bigint>>
     held.set(name, await protocol.token.balanceOf(await protocol[name].getAddress()));
   }
   return held;
-}
-
-async function signPermit(
-  connection: NetworkConnection,
-  token: Protocol["token"],
-  owner: HardhatEthersSigner,
-  spender: string,
-  value: bigint,
-  deadline: bigint,
-) {
-  const { chainId } = await connection.ethers.provider.getNetwork();
-  const signature = await owner.signTypedData(
-    { name: "OpenLedger", version: "1", chainId, verifyingContract: await token.getAddress() },
-    {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
-    { owner: owner.address, spender, value, nonce: await token.nonces(owner.address), deadline },
-  );
-  return connection.ethers.Signature.from(signature);
 }

@@ -10,6 +10,18 @@ export {
   verifySampleProof,
 } from "./datasetRoot.js";
 export { DatasetError, DatasetErrorCode, type DatasetErrorType, type JsonKind } from "./errors.js";
+export {
+  type ContractDomain,
+  OPEN_TOKEN_DOMAIN_NAME,
+  OPEN_TOKEN_DOMAIN_VERSION,
+  openTokenDomain,
+  PAYMENT_ESCROW_DOMAIN_NAME,
+  PAYMENT_ESCROW_DOMAIN_VERSION,
+  paymentEscrowDomain,
+  permitTypes,
+  SIGNER_AUTHORIZATION_TYPE,
+  signerAuthorizationTypes,
+} from "./escrowEip712.js";
 export { type JsonlLine, readJsonlLines } from "./jsonl.js";
 export { normalize } from "./normalize.js";
 export {

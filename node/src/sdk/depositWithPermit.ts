@@ -1,8 +1,8 @@
 import { type Address, type Hash, parseSignature } from "viem";
 import { readContract, signTypedData, writeContract } from "viem/actions";
 import { openTokenAbi, paymentEscrowAbi } from "../chain/abi/index.js";
+import { openTokenDomain, permitTypes } from "../protocol/index.js";
 import { EscrowError, EscrowErrorCode } from "./errors.js";
-import { openTokenDomain, permitTypes } from "./escrowEip712.js";
 import { getChainIdOf } from "./getChainIdOf.js";
 import type { AccountClient } from "./types.js";
 

@@ -37,18 +37,6 @@ export {
   type ReceiptHeaderErrorType,
   SdkError,
 } from "./errors.js";
-export {
-  type ContractDomain,
-  OPEN_TOKEN_DOMAIN_NAME,
-  OPEN_TOKEN_DOMAIN_VERSION,
-  openTokenDomain,
-  PAYMENT_ESCROW_DOMAIN_NAME,
-  PAYMENT_ESCROW_DOMAIN_VERSION,
-  paymentEscrowDomain,
-  permitTypes,
-  SIGNER_AUTHORIZATION_TYPE,
-  signerAuthorizationTypes,
-} from "./escrowEip712.js";
 export { DOMAIN_KEY, domainId, LANE_STORE_SCHEMA, LaneStore, type LaneStoreBackend, SCHEMA_KEY } from "./laneStore.js";
 export { type OpenLevelLaneStoreParameters, openLevelLaneStore } from "./levelLaneStore.js";
 export { type CreateMemoryLaneStoreParameters, createMemoryLaneStore } from "./memoryLaneStore.js";

@@ -1,8 +1,12 @@
 import { type Address, bytesToBigInt, type Hex, hashTypedData, isAddressEqual, recoverAddress } from "viem";
 import { signTypedData } from "viem/actions";
-import { parseStrictSignature, ReceiptError } from "../protocol/index.js";
+import {
+  parseStrictSignature,
+  paymentEscrowDomain,
+  ReceiptError,
+  signerAuthorizationTypes,
+} from "../protocol/index.js";
 import { EscrowError, EscrowErrorCode } from "./errors.js";
-import { paymentEscrowDomain, signerAuthorizationTypes } from "./escrowEip712.js";
 import { getChainIdOf } from "./getChainIdOf.js";
 import type { AccountClient } from "./types.js";
 

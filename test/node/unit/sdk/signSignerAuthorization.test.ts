@@ -2,12 +2,14 @@ import { expect } from "chai";
 import { type Account, createWalletClient, custom, hashTypedData, recoverAddress } from "viem";
 import { toAccount } from "viem/accounts";
 import {
-  type AccountClient,
-  authorizeSigner,
-  EscrowErrorCode,
   paymentEscrowDomain,
   SIGNER_AUTHORIZATION_TYPE,
   signerAuthorizationTypes,
+} from "../../../../node/src/protocol/index.js";
+import {
+  type AccountClient,
+  authorizeSigner,
+  EscrowErrorCode,
   signSignerAuthorization,
 } from "../../../../node/src/sdk/index.js";
 import { expectRejectedWithCode, payerAccount, SETTLEMENT, signerAccount, strangerAccount } from "./helpers.js";
