@@ -3,7 +3,7 @@ import { isTrainProgress, type TrainerEvent } from "./messages.js";
 
 /** Where a run stands, for a progress bar. */
 export interface TrainingProgressSnapshot {
-  /** The trainer's phase: `load`, `train`, `eval`, …, then `done`. */
+  /** `waiting` (nothing heard yet), then the trainer's phase (`load`, `train`, `eval`, …), then `done` or `failed`. */
   readonly phase: string;
   readonly step: number;
   readonly steps: number;
@@ -32,7 +32,7 @@ interface Waiter {
 export class TrainingProgress extends EventEmitter<{ progress: [TrainingProgressSnapshot]; end: [] }> {
   private readonly now: () => number;
   private snapshot: TrainingProgressSnapshot = {
-    phase: "load",
+    phase: "waiting",
     step: 0,
     steps: 0,
     loss: undefined,
