@@ -32,7 +32,7 @@ const DATA = join(DEFAULT_TRAINER_DIR, "data", "advertise");
  * with `check_roots` (with and without the exclusions), re-splits the source files with `read_samples`, checks configs
  * with `TrainConfig.from_json`, and builds a tiny model folder for the base model hash.
  */
-const AGREEMENT_SCRIPT = String.raw`
+const AGREEMENT_SCRIPT = `
 import json, sys
 from pathlib import Path
 from olp_trainer import proof
