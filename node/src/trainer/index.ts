@@ -78,6 +78,7 @@ export {
   DEFAULT_MAX_LINE_BYTES,
   DEFAULT_PYTHON,
   DEFAULT_TRAINER_DIR,
+  type TrainerCommand,
   TrainerProcess,
   type TrainerProcessModules,
   type TrainerProcessOptions,

@@ -5,6 +5,7 @@ import { TrainerError, TrainerErrorCode } from "./errors.js";
 import { LineDecoder } from "./lineDecoder.js";
 import { silentLogger, type TrainerLogger } from "./logger.js";
 import {
+  type ErrorEvent,
   parseTrainerMessage,
   parseTrainResult,
   parseVerifyResult,
@@ -25,6 +26,9 @@ export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 const STDERR_TAIL_LINES = 40;
 /** A stderr line longer than this is cut: logs are for people, and a runaway line must not hold memory. */
 const MAX_STDERR_LINE_BYTES = 8 << 10;
+
+/** The trainer's commands (docs/trainer.md): a closed set, so it can label metrics. */
+export type TrainerCommand = "train" | "verify" | "eval" | "generate" | "make-model" | "make-data";
 
 /** How the trainer process is started. */
 export interface TrainerProcessOptions {
@@ -102,9 +106,10 @@ export class TrainerProcess {
    * Runs one trainer command and resolves with its `result` message.
    *
    * @throws {TrainerError} `PYTHON` (the trainer's `error` message, its code in `pythonCode`), `EXITED`, `NO_RESULT`,
-   * `ABORTED`, `SPAWN_FAILED`, `LINE_TOO_LONG` or `MALFORMED_MESSAGE` (both kill the process)
+   * `ABORTED`, `SPAWN_FAILED`, `LINE_TOO_LONG` or `MALFORMED_MESSAGE` (both kill the process); and whatever `onEvent`
+   * throws, after killing the process
    */
-  run(command: string, args: readonly string[], options: TrainerRunOptions = {}): Promise<ResultEvent> {
+  run(command: TrainerCommand, args: readonly string[], options: TrainerRunOptions = {}): Promise<ResultEvent> {
     const { signal, onEvent } = options;
     if (signal?.aborted) {
       return Promise.reject(new TrainerError({ code: TrainerErrorCode.ABORTED }, { cause: signal.reason }));
@@ -120,7 +125,7 @@ export class TrainerProcess {
       const stdout = new LineDecoder(this.maxLineBytes);
       const stderr = new StderrTail(this.logger, command);
       let result: ResultEvent | undefined;
-      let pythonError: TrainerEvent | undefined;
+      let pythonError: ErrorEvent | undefined;
       // The first failure the node itself detects (protocol breach, abort, spawn, a throwing onEvent): it wins over
       // what the process says or how it exits.
       let failure: Error | undefined;
@@ -177,11 +182,11 @@ export class TrainerProcess {
 }
 
 interface SettleParameters {
-  readonly command: string;
+  readonly command: TrainerCommand;
   readonly exitCode: number | null;
   readonly exitSignal: NodeJS.Signals | null;
   readonly result: ResultEvent | undefined;
-  readonly pythonError: TrainerEvent | undefined;
+  readonly pythonError: ErrorEvent | undefined;
   readonly failure: Error | undefined;
   readonly stderrTail: string[];
 }
@@ -189,7 +194,7 @@ interface SettleParameters {
 /** How a finished process ends the run: the node's own failure, then Python's error, then the exit status. */
 function settle(p: SettleParameters): ResultEvent | Error {
   if (p.failure !== undefined) return p.failure;
-  if (p.pythonError?.type === "error") {
+  if (p.pythonError !== undefined) {
     return new TrainerError({
       code: TrainerErrorCode.PYTHON,
       pythonCode: p.pythonError.code,
