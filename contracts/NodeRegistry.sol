@@ -314,6 +314,13 @@ contract NodeRegistry is INodeRegistry, Ownable2Step, ReentrancyGuard {
     }
 
     /// @inheritdoc INodeRegistry
+    function operatorAndActive(address node) external view returns (address operator, bool active) {
+        Node storage n = _nodes[node];
+        operator = n.operator;
+        active = n.registered && n.stake - n.unbonding >= _minStake;
+    }
+
+    /// @inheritdoc INodeRegistry
     function withdrawableOf(address node) external view returns (uint256) {
         Node storage n = _nodes[node];
         if (block.timestamp <= n.unbondingEnd || n.openChallenges != 0) return 0;
