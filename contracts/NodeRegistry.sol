@@ -317,7 +317,11 @@ contract NodeRegistry is INodeRegistry, Ownable2Step, ReentrancyGuard {
     function operatorAndActive(address node) external view returns (address operator, bool active) {
         Node storage n = _nodes[node];
         operator = n.operator;
-        active = n.registered && n.stake - n.unbonding >= _minStake;
+        // {isActive} without reading `registered` (one cold slot less per redemption): stake is only ever set by
+        // {register}, which sets `registered`, and changed on registered nodes ({_registered}, slashing), so
+        // `stake > 0` implies `registered`; and `_minStake > 0` ({_setMinStake}), so `stake − unbonding ≥ _minStake`
+        // implies `stake > 0`.
+        active = n.stake - n.unbonding >= _minStake;
     }
 
     /// @inheritdoc INodeRegistry
