@@ -314,6 +314,17 @@ contract NodeRegistry is INodeRegistry, Ownable2Step, ReentrancyGuard {
     }
 
     /// @inheritdoc INodeRegistry
+    function operatorAndActive(address node) external view returns (address operator, bool active) {
+        Node storage n = _nodes[node];
+        operator = n.operator;
+        // {isActive} without reading `registered` (one cold slot less per redemption): stake is only ever set by
+        // {register}, which sets `registered`, and changed on registered nodes ({_registered}, slashing), so
+        // `stake > 0` implies `registered`; and `_minStake > 0` ({_setMinStake}), so `stake − unbonding ≥ _minStake`
+        // implies `stake > 0`.
+        active = n.stake - n.unbonding >= _minStake;
+    }
+
+    /// @inheritdoc INodeRegistry
     function withdrawableOf(address node) external view returns (uint256) {
         Node storage n = _nodes[node];
         if (block.timestamp <= n.unbondingEnd || n.openChallenges != 0) return 0;

@@ -16,8 +16,11 @@ import {IPaymentEscrow} from "./interfaces/IPaymentEscrow.sol";
 /// @title PaymentEscrow: dapps' prepaid OPEN per (payer, node), and their receipt signers
 /// @notice Modelled on The Graph's TAP/GraphTally escrow, with one collector (the Settlement) and accounts keyed by
 /// (payer, node) only. See docs/escrow.md for the dapp's and the auditor's view.
-/// @dev The token balance of this contract equals the sum of all account balances: deposits add to one balance what
-/// they pull in, withdrawals and collections take from one balance what they pay out, and nothing else moves tokens.
+/// @dev The token balance of this contract equals the sum of all account balances plus what the collector collected
+/// and has not released: deposits add to one balance what they pull in, withdrawals take from one balance what they
+/// pay out, collections move an amount from one balance to the collector's unreleased total without moving tokens
+/// (a redemption spares a token transfer), releases take from that total what they pay out, and nothing else moves
+/// tokens.
 /// The token must be a plain ERC-20 (no fee on transfer, no rebasing), as OPEN is.
 contract PaymentEscrow is IPaymentEscrow, Ownable2Step, Pausable, ReentrancyGuard, EIP712 {
     using SafeERC20 for IERC20;
@@ -33,7 +36,10 @@ contract PaymentEscrow is IPaymentEscrow, Ownable2Step, Pausable, ReentrancyGuar
     /// @dev Fixed at deploy: balances are denominated in it, so it can never change.
     IERC20 private immutable _token;
 
+    /// @dev One slot with the collector, which every collection reads anyway. 96 bits hold 7.9×10^28 wei, above all
+    /// the OPEN there is (the supply is fixed at 10^27); {SafeCast} reverts beyond.
     address private _collector;
+    uint96 private _collectedUnreleased;
     uint64 private _thawingPeriod;
     uint64 private _signerThawingPeriod;
     uint64 private _revokeGracePeriod;
@@ -170,7 +176,9 @@ contract PaymentEscrow is IPaymentEscrow, Ownable2Step, Pausable, ReentrancyGuar
     }
 
     /// @inheritdoc IPaymentEscrow
-    function collect(address payer, address node, uint256 amount) external nonReentrant returns (uint256 collected) {
+    /// @dev Not `nonReentrant`: it calls nothing outside this contract, so there is nothing to re-enter from, and
+    /// the guard's storage round trip would be paid on every redemption.
+    function collect(address payer, address node, uint256 amount) external returns (uint256 collected) {
         if (msg.sender != _collector) revert PaymentEscrowCallerNotCollector(msg.sender);
         Account storage account = _accounts[payer][node];
         uint256 balance = account.balance;
@@ -187,8 +195,22 @@ contract PaymentEscrow is IPaymentEscrow, Ownable2Step, Pausable, ReentrancyGuar
             account.thawing = uint128(balance);
             if (balance == 0) account.thawEnd = 0;
         }
+        // The tokens stay here: they move from the account to the collector's unreleased total.
+        _collectedUnreleased = SafeCast.toUint96(_collectedUnreleased + collected);
         emit Collected(payer, node, collected);
-        _token.safeTransfer(msg.sender, collected);
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function release(address to, uint256 amount) external nonReentrant {
+        if (msg.sender != _collector) revert PaymentEscrowCallerNotCollector(msg.sender);
+        uint256 unreleased = _collectedUnreleased;
+        if (amount > unreleased) revert PaymentEscrowReleaseExceedsCollected(amount, unreleased);
+        unchecked {
+            // amount ≤ unreleased, which fits in 96 bits: no underflow, and the result fits.
+            _collectedUnreleased = uint96(unreleased - amount);
+        }
+        emit Released(to, amount);
+        _token.safeTransfer(to, amount);
     }
 
     /// @inheritdoc IPaymentEscrow
@@ -260,6 +282,11 @@ contract PaymentEscrow is IPaymentEscrow, Ownable2Step, Pausable, ReentrancyGuar
     /// @inheritdoc IPaymentEscrow
     function collector() external view returns (address) {
         return _collector;
+    }
+
+    /// @inheritdoc IPaymentEscrow
+    function collectedUnreleased() external view returns (uint256) {
+        return _collectedUnreleased;
     }
 
     /// @inheritdoc IPaymentEscrow

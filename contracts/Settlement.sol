@@ -32,7 +32,9 @@ import {Split} from "./libraries/Split.sol";
 /// many lanes {redeemMany} covers (they accumulate in memory); the burn is accrued and flushed by anyone later.
 /// Versions once `Active` stay `Active` and their adapter's owner never changes (AdapterRegistry, DESIGN §3), so a
 /// version's owner is looked up once and kept.
-/// Solvency: the OPEN held equals Σ credits + Σ pools (amount − claimed + unflushed burn) + Σ root bonds.
+/// Collected OPEN stays in the escrow (its `collectedUnreleased`) until this contract pays it out: a redemption moves
+/// no token. Solvency: the OPEN held (this contract's balance plus the escrow's `collectedUnreleased`) equals
+/// Σ credits + Σ pools (amount − claimed + unflushed burn) + Σ root bonds.
 /// The token must be a plain ERC-20 (no fee on transfer, no rebasing), as OPEN is.
 contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     using BitMaps for BitMaps.BitMap;
@@ -224,7 +226,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         if (amount == 0) revert SettlementNoCredits(msg.sender);
         _credits[msg.sender] = 0;
         emit CreditsWithdrawn(msg.sender, amount);
-        _token.safeTransfer(msg.sender, amount);
+        _pay(msg.sender, amount);
     }
 
     /// @inheritdoc ISettlement
@@ -235,6 +237,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         if (amount == 0) revert SettlementNothingToBurn(id);
         totals.burn = 0;
         emit BurnFlushed(id, amount);
+        _pay(address(this), amount);
         ERC20Burnable(address(_token)).burn(amount);
     }
 
@@ -307,7 +310,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             if (!MerkleProof.verifyCalldata(c.proof, root, leaf)) revert SettlementInvalidProof(id, c.datasetId);
             address owner = _recordClaim(id, pool, c.datasetId, c.amount);
             emit Claimed(id, c.datasetId, owner, c.amount);
-            _token.safeTransfer(owner, c.amount);
+            _pay(owner, c.amount);
         }
     }
 
@@ -337,7 +340,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             if (amount == 0) revert SettlementZeroAmount(id, c.datasetId);
             address owner = _recordClaim(id, pool, c.datasetId, amount);
             emit FallbackClaimed(id, c.datasetId, owner, c.weightPpm, amount);
-            _token.safeTransfer(owner, amount);
+            _pay(owner, amount);
         }
     }
 
@@ -352,6 +355,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
         if (left == 0) revert SettlementNothingToBurn(id);
         pool.claimed = amount;
         emit ExpiredPoolBurned(id, left);
+        _pay(address(this), left);
         ERC20Burnable(address(_token)).burn(left);
     }
 
@@ -409,7 +413,7 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             emit RootRejected(subjectId, challengeId, slashed);
         }
         emit RootChallengeResolved(subjectId, challengeId, ruling, slashed);
-        if (slashed != 0) _token.safeTransfer(msg.sender, slashed);
+        if (slashed != 0) _pay(msg.sender, slashed);
     }
 
     /// @inheritdoc ISettlement
@@ -611,11 +615,11 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
     function _switchPool(Batch memory batch, address node, uint256 versionId) private {
         _flush(batch);
         if (node != batch.node || batch.operator == address(0)) {
-            address operator = _nodes.operatorOf(node);
+            (address operator, bool active) = _nodes.operatorAndActive(node);
             if (msg.sender != node && msg.sender != operator) {
                 revert SettlementCallerNotNodeOrOperator(msg.sender, node);
             }
-            if (!_nodes.isActive(node)) revert SettlementNodeNotActive(node);
+            if (!active) revert SettlementNodeNotActive(node);
             batch.node = node;
             batch.operator = operator;
         }
@@ -668,6 +672,17 @@ contract Settlement is ISettlement, Ownable2Step, ReentrancyGuard, EIP712 {
             batch.datasets = 0;
             batch.burn = 0;
         }
+    }
+
+    /// @dev Pays `amount` to `to` out of the OPEN held: first what the escrow holds for this contract, then its own
+    /// balance (root bonds, and collections released before). With `to` this contract, it only brings the amount
+    /// here (to burn it). Either source counts in the solvency sum, so which one pays changes nothing owed.
+    function _pay(address to, uint256 amount) private {
+        uint256 unreleased = _escrow.collectedUnreleased();
+        uint256 fromEscrow = amount < unreleased ? amount : unreleased;
+        if (fromEscrow != 0) _escrow.release(to, fromEscrow);
+        // fromEscrow ≤ amount: no underflow.
+        if (to != address(this) && amount != fromEscrow) _token.safeTransfer(to, amount - fromEscrow);
     }
 
     /// @dev Marks `datasetId` paid from the pool and counts `amount` as claimed; returns the dataset's owner.

@@ -232,6 +232,9 @@ interface INodeRegistry is IChallengeable {
     /// @notice Whether `node` is registered and its stake, less what is unbonding, meets `minStake`.
     function isActive(address node) external view returns (bool);
 
+    /// @notice {operatorOf} and {isActive} of `node` in one call (the Settlement asks both on every redemption).
+    function operatorAndActive(address node) external view returns (address operator, bool active);
+
     /// @notice What {withdraw} would pay `node` now.
     function withdrawableOf(address node) external view returns (uint256);
 

@@ -61,6 +61,9 @@ interface IPaymentEscrow {
     /// @dev The thawing amount is then `min(thawing, balance)`, and the thaw ends when that is 0: indexers derive it.
     event Collected(address indexed payer, address indexed node, uint256 amount);
 
+    /// @notice The collector had `amount` of what it collected paid out to `to`.
+    event Released(address indexed to, uint256 amount);
+
     /// @notice `signer` now signs for `payer`, with its authorization numbered `nonce`.
     event SignerAuthorized(address indexed payer, address indexed signer, uint256 nonce);
 
@@ -88,6 +91,9 @@ interface IPaymentEscrow {
 
     /// @notice Only the collector collects.
     error PaymentEscrowCallerNotCollector(address caller);
+
+    /// @notice The collector asked to release more than it collected and has not released yet.
+    error PaymentEscrowReleaseExceedsCollected(uint256 amount, uint256 collected);
 
     /// @notice A deposit would take the balance of (`payer`, `node`) to `balance`, above 2^128 − 1.
     error PaymentEscrowBalanceOverflow(address payer, address node, uint256 balance);
@@ -262,7 +268,8 @@ interface IPaymentEscrow {
 
     /// @notice Pays `min(amount, balance)` of the account (`payer`, `node`) to the collector, thawing funds
     /// included, and clamps the thawing amount to what is left. What is not paid stays owed: the collector tracks
-    /// it and collects it later (THREATS #9).
+    /// it and collects it later (THREATS #9). No token moves: the paid amount leaves the account and joins what the
+    /// escrow holds for the collector ({collectedUnreleased}), which the collector pays out with {release}.
     /// @dev Requirements:
     ///
     /// - the caller is the collector.
@@ -270,6 +277,15 @@ interface IPaymentEscrow {
     /// Emits a {Collected} event when something is paid (nothing happens when 0 is).
     /// @return collected what was paid
     function collect(address payer, address node, uint256 amount) external returns (uint256 collected);
+
+    /// @notice Pays `amount` of what the collector collected and has not released yet to `to`.
+    ///
+    /// Requirements:
+    /// - the caller is the collector;
+    /// - `amount` is at most {collectedUnreleased}.
+    ///
+    /// Emits a {Released} event.
+    function release(address to, uint256 amount) external;
 
     /// @notice Authorizes `signer` to sign receipts for the caller, with the signer's EIP-712
     /// `SignerAuthorization(address payer,address signer,uint256 nonce,uint256 deadline)` signature naming the
@@ -326,6 +342,9 @@ interface IPaymentEscrow {
 
     /// @notice The only address that collects; 0 until set.
     function collector() external view returns (address);
+
+    /// @notice OPEN (wei) collected and not released yet: the escrow holds it for the collector.
+    function collectedUnreleased() external view returns (uint256);
 
     /// @notice Seconds between a thaw and the first second its funds can be withdrawn.
     function thawingPeriod() external view returns (uint64);

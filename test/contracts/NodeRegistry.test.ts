@@ -357,8 +357,12 @@ describe("NodeRegistry", () => {
         .to.emit(registry, "UnbondRequested")
         .withArgs(node.address, MIN_STAKE, MIN_STAKE, at + UNBONDING_PERIOD);
       expect(await registry.isActive(node.address)).to.equal(true);
+      const operator = await registry.operatorOf(node.address);
+      expect(operator).to.not.equal(ethers.ZeroAddress);
+      expect(await registry.operatorAndActive(node.address)).to.deep.equal([operator, true]);
       await registry.connect(node).requestUnbond(1n);
       expect(await registry.isActive(node.address)).to.equal(false);
+      expect(await registry.operatorAndActive(node.address)).to.deep.equal([operator, false]);
       const record = await registry.getNode(node.address);
       expect(record.stake).to.equal(2n * MIN_STAKE);
       expect(record.unbonding).to.equal(MIN_STAKE + 1n);
@@ -739,6 +743,7 @@ describe("NodeRegistry", () => {
       expect(await registry.nodeOfOperator(other.address)).to.equal(ethers.ZeroAddress);
       expect(await registry.priceOf(other.address, 1n)).to.equal(0n);
       expect(await registry.isActive(other.address)).to.equal(false);
+      expect(await registry.operatorAndActive(other.address)).to.deep.equal([ethers.ZeroAddress, false]);
       expect(await registry.withdrawableOf(other.address)).to.equal(0n);
     });
   });

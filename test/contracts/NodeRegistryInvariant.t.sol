@@ -50,7 +50,8 @@ contract NodeRegistryInvariantTest {
     /// @dev Checked after every call of every run (one campaign for all, to keep the suite fast):
     /// - the registry holds exactly the sum of all stakes, and each stake is the ghost ledger's, which moves only on
     ///   register, addStake, withdraw and an upheld ruling;
-    /// - unbonding never exceeds stake, and activity follows the stake not unbonding;
+    /// - unbonding never exceeds stake, and activity follows the stake not unbonding (`isActive` and
+    ///   `operatorAndActive` alike);
     /// - no withdrawal ever succeeded while challenged or before its end, none failed that should not have, each paid
     ///   the whole unbonding part, and every slash took exactly the share set at the challenge's opening.
     function invariantStakeLedger() public view {
@@ -63,6 +64,9 @@ contract NodeRegistryInvariantTest {
             require(n.unbonding <= n.stake, "unbonding > stake");
             bool active = n.registered && n.stake - n.unbonding >= registry.minStake();
             require(registry.isActive(node) == active, "isActive");
+            // operatorAndActive skips `registered` (implied by an active stake): it must agree all the same.
+            (address operator, bool active2) = registry.operatorAndActive(node);
+            require(operator == n.operator && active2 == active, "operatorAndActive");
             sum += n.stake;
         }
         require(sum == handler.ghostTotal(), "ghost total");

@@ -24,6 +24,7 @@ contract PaymentEscrowHandler {
     uint256 public ghostDeposited;
     uint256 public ghostWithdrawn;
     uint256 public ghostCollected;
+    uint256 public ghostReleased;
     uint256 public withdrawals;
     uint256 public collections;
     /// @dev Set when a withdrawal paid other than `withdrawable` said, or a collection other than
@@ -97,12 +98,24 @@ contract PaymentEscrowHandler {
         // Up to twice what is there: underfunded collections are the interesting ones (THREATS #9).
         amount = _bound(amount, 0, 2 * collectable + 1);
         uint256 expected = amount < collectable ? amount : collectable;
-        uint256 before = token.balanceOf(collector);
+        uint256 before = escrow.collectedUnreleased();
         vm.prank(collector);
         uint256 collected = escrow.collect(payer, node, amount);
-        if (collected != expected || token.balanceOf(collector) - before != expected) viewMismatch = true;
+        if (collected != expected || escrow.collectedUnreleased() - before != expected) viewMismatch = true;
         ghostCollected += collected;
         collections++;
+    }
+
+    /// @dev The collector pays out part of what it collected, to itself or to a payer (never more than collected).
+    function release(uint256 toSeed, uint256 amount) external {
+        address to = toSeed % 2 == 0 ? collector : _payer(toSeed);
+        uint256 unreleased = escrow.collectedUnreleased();
+        amount = _bound(amount, 0, unreleased);
+        uint256 before = token.balanceOf(to);
+        vm.prank(collector);
+        escrow.release(to, amount);
+        if (token.balanceOf(to) - before != amount) viewMismatch = true;
+        ghostReleased += amount;
     }
 
     function warp(uint256 seconds_) external {
@@ -224,7 +237,8 @@ contract PaymentEscrowTest {
         _eq(account.balance, left, "balance");
         _eq(account.thawing, thawed < left ? thawed : left, "thawing clamped to the balance");
         _eq(account.thawEnd, account.thawing == 0 ? 0 : thawEnd, "thaw end kept, or reset at 0");
-        _eq(token.balanceOf(address(escrow)), left, "escrow holds the balance");
+        _eq(escrow.collectedUnreleased(), collected, "collected, held for the collector");
+        _eq(token.balanceOf(address(escrow)), left + collected, "escrow holds the balance and the collected");
 
         if (account.thawing == 0) {
             vm.prank(PAYER);
@@ -240,7 +254,7 @@ contract PaymentEscrowTest {
         uint256 paid = escrow.withdraw(NODE);
         _eq(paid, expected, "withdraw returns what the view said");
         _eq(token.balanceOf(PAYER) - before, expected, "withdraw pays what the view said");
-        _eq(token.balanceOf(address(escrow)), left - paid, "escrow holds the rest");
+        _eq(token.balanceOf(address(escrow)), left - paid + collected, "escrow holds the rest and the collected");
     }
 
     /// @dev THREATS #26: collecting from an account whose whole balance thaws keeps `thawing ≤ balance`, and the
@@ -263,7 +277,7 @@ contract PaymentEscrowTest {
         }
         vm.prank(PAYER);
         _eq(escrow.withdraw(NODE), deposited - requested, "the last withdrawal pays the rest");
-        _eq(token.balanceOf(address(escrow)), 0, "nothing stranded");
+        _eq(token.balanceOf(address(escrow)), requested, "nothing stranded: only the collected is left");
     }
 
     /// @dev THREATS #11, #10: a deposit by anyone, of any size, never touches a thaw.
@@ -388,20 +402,24 @@ contract PaymentEscrowTest {
 
     /// @dev One campaign (each invariant function runs its own, and the machine is shared) checking, after every
     /// call of a random sequence:
-    /// - the token balance of the escrow is the sum of what it owes, across every account (DESIGN §3);
-    /// - nothing is created or lost: what came in is held, withdrawn or collected;
+    /// - the token balance of the escrow is the sum of what it owes, across every account, plus what the collector
+    ///   collected and has not released (DESIGN §3);
+    /// - nothing is created or lost: what came in is held, withdrawn or released; what was collected is unreleased or
+    ///   released;
     /// - `thawing ≤ balance`, and a thaw end exactly when something thaws (THREATS #13, #26);
     /// - every withdrawal paid what `withdrawable` said, every collection `min(amount, collectable)` (THREATS #27).
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 100
     function invariantEscrowHoldsWhatItOwes() public view {
         uint256 held = token.balanceOf(address(escrow));
-        _eq(held, handler.sumOfBalances(), "escrow balance == sum of account balances");
+        uint256 unreleased = escrow.collectedUnreleased();
+        _eq(held, handler.sumOfBalances() + unreleased, "escrow balance == sum of account balances + unreleased");
         _eq(
             handler.ghostDeposited(),
-            held + handler.ghostWithdrawn() + handler.ghostCollected(),
-            "deposited == held + withdrawn + collected"
+            held + handler.ghostWithdrawn() + handler.ghostReleased(),
+            "deposited == held + withdrawn + released"
         );
+        _eq(handler.ghostCollected(), unreleased + handler.ghostReleased(), "collected == unreleased + released");
         require(handler.accountsWellFormed(), "an account thaws more than it holds, or has a stale thaw end");
         require(!handler.viewMismatch(), "a payout differed from its view");
     }

@@ -474,12 +474,14 @@ describe("PaymentEscrow", () => {
   });
 
   describe("collection", () => {
-    it("pays the collector and returns what it paid", async () => {
+    it("pays the collector, holding the tokens for it, and returns what it paid", async () => {
       const { token, escrow, payer, node, collector } = await loadFixture(deployFunded);
       expect(await escrow.connect(collector).collect.staticCall(payer, node, 30n)).to.equal(30n);
       const tx = await escrow.connect(collector).collect(payer, node, 30n);
       await expect(tx).to.emit(escrow, "Collected").withArgs(payer.address, node.address, 30n);
-      await expect(tx).to.changeTokenBalances(ethers, token, [collector, escrow, payer], [30n, -30n, 0n]);
+      // No token moves: the 30 leave the account for the collector's unreleased total.
+      await expect(tx).to.changeTokenBalances(ethers, token, [collector, escrow, payer], [0n, 0n, 0n]);
+      expect(await escrow.collectedUnreleased()).to.equal(30n);
       expect(await escrow.collectable(payer, node)).to.equal(70n);
     });
 
@@ -510,7 +512,8 @@ describe("PaymentEscrow", () => {
       await expect(escrow.connect(collector).collect(payer, node, 70n))
         .to.emit(escrow, "Collected")
         .withArgs(payer.address, node.address, 70n);
-      expect(await token.balanceOf(collector)).to.equal(100n);
+      expect(await escrow.collectedUnreleased()).to.equal(100n);
+      expect(await token.balanceOf(escrow)).to.equal(530n);
       expect(await escrow.collectable(payer, node)).to.equal(430n);
     });
 
@@ -521,13 +524,16 @@ describe("PaymentEscrow", () => {
       await expect(tx).to.not.emit(escrow, "Collected");
       await expect(tx).to.changeTokenBalances(ethers, token, [collector, escrow], [0n, 0n]);
       await expect(escrow.connect(collector).collect(payer, node, 0n)).to.not.emit(escrow, "Collected");
+      expect(await escrow.collectedUnreleased()).to.equal(0n);
       expect(await escrow.collectable(payer, node)).to.equal(100n);
     });
 
     it("pays the full amount after a stranger's 1-wei top-up (THREATS #10)", async () => {
       const { token, escrow, payer, node, collector, stranger } = await loadFixture(deployFunded);
       await escrow.connect(stranger).depositTo(payer, node, 1n);
-      await expect(escrow.connect(collector).collect(payer, node, 100n)).to.changeTokenBalances(
+      await escrow.connect(collector).collect(payer, node, 100n);
+      expect(await escrow.collectedUnreleased()).to.equal(100n);
+      await expect(escrow.connect(collector).release(collector, 100n)).to.changeTokenBalances(
         ethers,
         token,
         [collector],
@@ -588,6 +594,7 @@ describe("PaymentEscrow", () => {
       const tx = await escrow.connect(collector).collect(payer, node, 30n);
       await expect(tx).to.not.emit(escrow, "Collected");
       await expect(tx).to.changeTokenBalances(ethers, token, [collector], [0n]);
+      expect(await escrow.collectedUnreleased()).to.equal(0n);
     });
 
     it("never lets one account's thaw or collection touch another node's or payer's (THREATS #16)", async () => {
@@ -605,6 +612,43 @@ describe("PaymentEscrow", () => {
       expect(await escrow.accountOf(payer2, node)).to.deep.equal(otherPayer);
       expect(other.thawing).to.equal(100n);
       expect(otherPayer.thawing).to.equal(50n);
+    });
+  });
+
+  describe("release", () => {
+    it("pays what was collected to any address, and emits Released", async () => {
+      const { token, escrow, payer, node, collector, stranger } = await loadFixture(deployFunded);
+      await escrow.connect(collector).collect(payer, node, 60n);
+      const tx = await escrow.connect(collector).release(stranger, 25n);
+      await expect(tx).to.emit(escrow, "Released").withArgs(stranger.address, 25n);
+      await expect(tx).to.changeTokenBalances(ethers, token, [stranger, escrow, collector], [25n, -25n, 0n]);
+      expect(await escrow.collectedUnreleased()).to.equal(35n);
+      await escrow.connect(collector).release(collector, 35n);
+      expect(await escrow.collectedUnreleased()).to.equal(0n);
+      // What the payer did not spend stays in the escrow, and only that.
+      expect(await token.balanceOf(escrow)).to.equal(40n);
+      expect(await escrow.collectable(payer, node)).to.equal(40n);
+    });
+
+    it("never pays more than was collected and not released: a payer's balance is out of reach", async () => {
+      const { escrow, payer, node, collector } = await loadFixture(deployFunded);
+      await expect(escrow.connect(collector).release(collector, 1n))
+        .to.be.revertedWithCustomError(escrow, "PaymentEscrowReleaseExceedsCollected")
+        .withArgs(1n, 0n);
+      await escrow.connect(collector).collect(payer, node, 30n);
+      await expect(escrow.connect(collector).release(collector, 31n))
+        .to.be.revertedWithCustomError(escrow, "PaymentEscrowReleaseExceedsCollected")
+        .withArgs(31n, 30n);
+    });
+
+    it("refuses anyone but the collector (THREATS #2)", async () => {
+      const { escrow, owner, payer, node, collector, stranger } = await loadFixture(deployFunded);
+      await escrow.connect(collector).collect(payer, node, 30n);
+      for (const caller of [stranger, node, payer, owner]) {
+        await expect(escrow.connect(caller).release(caller, 1n))
+          .to.be.revertedWithCustomError(escrow, "PaymentEscrowCallerNotCollector")
+          .withArgs(caller.address);
+      }
     });
   });
 
@@ -961,7 +1005,8 @@ describe("PaymentEscrow", () => {
 
     it("keeps collection, thawing, withdrawal and signer revocation working, and resumes on unpause", async () => {
       const { token, escrow, owner, payer, node, collector, signer } = await loadFixture(deployPaused);
-      await expect(escrow.connect(collector).collect(payer, node, 10n)).to.changeTokenBalances(
+      await escrow.connect(collector).collect(payer, node, 10n);
+      await expect(escrow.connect(collector).release(collector, 10n)).to.changeTokenBalances(
         ethers,
         token,
         [collector],

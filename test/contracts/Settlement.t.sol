@@ -412,7 +412,8 @@ contract SettlementTest is SettlementWorld {
             collected,
             "credits, pool and burn hold the collection"
         );
-        _eq(token.balanceOf(address(settlement)), collected, "the Settlement holds it");
+        _eq(escrow.collectedUnreleased(), collected, "the escrow holds it for the Settlement");
+        _eq(token.balanceOf(address(settlement)), 0, "no token moved to the Settlement");
     }
 
     /// @dev THREATS #9, #20: against any escrow balance, a receipt collects what is there, then the rest after a
@@ -514,16 +515,26 @@ contract SettlementTest is SettlementWorld {
     }
 
     /// @dev One campaign checking, after every call of a random sequence:
-    /// - the Settlement's balance is what it owes: credits + Σ pools (unclaimed + unflushed burn + bond) (DESIGN §3);
-    /// - the escrow's balance is the sum of its accounts (solvency);
+    /// - what the Settlement holds (its balance + the escrow's collected unreleased) is what it owes: credits + Σ pools
+    ///   (unclaimed + unflushed burn + bond) (DESIGN §3);
+    /// - the escrow's balance is the sum of its accounts + the collected unreleased (solvency);
     /// - no dataset was paid twice from one pool (THREATS #34, #38), no lane collected beyond its cumulative;
     /// - no pool paid out more than it holds.
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 100
     function invariantSettlementHoldsWhatItOwes() public view {
         SettlementHandler h = handler;
-        _eq(h.token().balanceOf(address(h.settlement())), h.owed(), "Settlement balance == what it owes");
-        _eq(h.token().balanceOf(address(h.escrow())), h.sumOfAccounts(), "escrow balance == sum of accounts");
+        uint256 unreleased = h.escrow().collectedUnreleased();
+        _eq(
+            h.token().balanceOf(address(h.settlement())) + unreleased,
+            h.owed(),
+            "Settlement balance + collected unreleased == what it owes"
+        );
+        _eq(
+            h.token().balanceOf(address(h.escrow())),
+            h.sumOfAccounts() + unreleased,
+            "escrow balance == sum of accounts + collected unreleased"
+        );
         require(!h.doubleClaim(), "a dataset was paid twice from one pool");
         require(!h.overCollected(), "a lane collected beyond its signed cumulative");
         for (uint256 i = 0; i < h.epochCount(); i++) {

@@ -254,6 +254,11 @@ async function endEpoch(f: Fixture, epoch: bigint) {
   await time.increaseTo(await f.settlement.epochEnd(epoch));
 }
 
+/** What the Settlement holds: its own balance and what the escrow collected for it and has not released. */
+async function heldBySettlement(f: Fixture): Promise<bigint> {
+  return (await f.token.balanceOf(f.settlement)) + (await f.escrow.collectedUnreleased());
+}
+
 /** The Settlement holds exactly what it owes (DESIGN §3): credits, unclaimed pools, root bonds, the unflushed burn. */
 async function expectSolvent(f: Fixture, pools: Array<[string, bigint, bigint]> = []) {
   let owed = 0n;
@@ -264,7 +269,7 @@ async function expectSolvent(f: Fixture, pools: Array<[string, bigint, bigint]> 
     const pool = await f.settlement.getPool(node, versionId, epoch);
     owed += pool.amount - pool.claimed + pool.burn + pool.bond;
   }
-  expect(await f.token.balanceOf(f.settlement)).to.equal(owed);
+  expect(await heldBySettlement(f)).to.equal(owed);
 }
 
 /** Authorizes the signer of `signerKey` for `payer` in the escrow, with its EIP-712 consent. */
@@ -724,7 +729,9 @@ describe("Settlement", () => {
         .to.emit(f.settlement, "Redeemed")
         .withArgs(f.payer.address, f.node.address, 1n, 0n, 0n, 7n, collected, collected, epoch);
       await expect(tx).to.emit(f.escrow, "Collected").withArgs(f.payer.address, f.node.address, collected);
-      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.escrow, f.settlement], [-collected, collected]);
+      // No token moves: the escrow keeps the collection for the Settlement until it pays it out.
+      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.escrow, f.settlement], [0n, 0n]);
+      expect(await f.escrow.collectedUnreleased()).to.equal(collected);
       expect(await f.settlement.getLane(f.payer, f.node, 1n, 0)).to.deep.equal([collected, 7n]);
       expect(await f.settlement.creditsOf(f.operator)).to.equal(parts.node);
       expect(await f.settlement.creditsOf(f.adapterOwner)).to.equal(parts.owner);
@@ -1159,7 +1166,14 @@ describe("Settlement", () => {
       const parts = splitCollected(100n * PRICE, SPLIT);
       const tx = f.settlement.connect(f.operator).withdraw();
       await expect(tx).to.emit(f.settlement, "CreditsWithdrawn").withArgs(f.operator.address, parts.node);
-      await expect(tx).to.changeTokenBalances(ethers, f.token, [f.settlement, f.operator], [-parts.node, parts.node]);
+      // Paid out of what the escrow holds for the Settlement.
+      await expect(tx).to.changeTokenBalances(
+        ethers,
+        f.token,
+        [f.escrow, f.settlement, f.operator],
+        [-parts.node, 0n, parts.node],
+      );
+      await expect(tx).to.emit(f.escrow, "Released").withArgs(f.operator.address, parts.node);
       await expect(f.settlement.connect(f.adapterOwner).withdraw()).to.changeTokenBalance(
         ethers,
         f.token,
@@ -1435,16 +1449,26 @@ describe("Settlement", () => {
     it("slashes the bond to the Arbiter and falls back to the contributors root when the challenge is upheld", async () => {
       const f = await loadFixture(postedFixture);
       const id = await challenge(f);
+      const heldBefore = await heldBySettlement(f);
+      const unreleasedBefore = await f.escrow.collectedUnreleased();
       const tx = rule(f, id, true);
       await expect(tx).to.emit(f.settlement, "RootRejected").withArgs(f.id, id, PARAMS.minRootBond);
       await expect(tx)
         .to.emit(f.settlement, "RootChallengeResolved")
         .withArgs(f.id, id, Ruling.Upheld, PARAMS.minRootBond);
       // The Arbiter receives the bond (and burns its share of the pot, so its own balance rises by less).
-      await expect(tx).to.changeTokenBalance(ethers, f.token, f.settlement, -PARAMS.minRootBond);
+      // What the Settlement holds (its balance and what the escrow holds for it) drops by the bond, paid out of the
+      // escrow first, the rest from the Settlement's own balance.
+      await (await tx).wait();
+      expect(heldBefore - (await heldBySettlement(f))).to.equal(PARAMS.minRootBond);
+      const fromEscrow = unreleasedBefore < PARAMS.minRootBond ? unreleasedBefore : PARAMS.minRootBond;
+      expect(fromEscrow).to.be.greaterThan(0n);
       await expect(tx)
         .to.emit(f.token, "Transfer")
-        .withArgs(await f.settlement.getAddress(), await f.arbiter.getAddress(), PARAMS.minRootBond);
+        .withArgs(await f.escrow.getAddress(), await f.arbiter.getAddress(), fromEscrow);
+      await expect(tx)
+        .to.emit(f.token, "Transfer")
+        .withArgs(await f.settlement.getAddress(), await f.arbiter.getAddress(), PARAMS.minRootBond - fromEscrow);
       const pool = await f.settlement.getPool(f.node, 1n, f.epoch);
       expect([pool.openChallenges, pool.fellBack, pool.bond]).to.deep.equal([0n, true, 0n]);
       expect(await f.settlement.poolStatus(f.node, 1n, f.epoch)).to.equal(Status.Fallback);
@@ -1524,8 +1548,8 @@ describe("Settlement", () => {
       await expect(tx).to.changeTokenBalances(
         ethers,
         f.token,
-        [f.settlement, f.alice, f.bob, f.carol, f.stranger],
-        [-f.amount, a1, a2, a3, 0n],
+        [f.escrow, f.settlement, f.alice, f.bob, f.carol, f.stranger],
+        [-f.amount, 0n, a1, a2, a3, 0n],
       );
       for (const id of [1n, 2n, 3n]) expect(await f.settlement.isClaimed(f.id, id)).to.equal(true);
       expect((await f.settlement.getPool(f.node, 1n, f.epoch)).claimed).to.equal(f.amount);

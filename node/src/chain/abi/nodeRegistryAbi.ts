@@ -982,6 +982,30 @@ export const nodeRegistryAbi = [
         type: "address",
       },
     ],
+    name: "operatorAndActive",
+    outputs: [
+      {
+        internalType: "address",
+        name: "operator",
+        type: "address",
+      },
+      {
+        internalType: "bool",
+        name: "active",
+        type: "bool",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "node",
+        type: "address",
+      },
+    ],
     name: "operatorOf",
     outputs: [
       {

@@ -217,6 +217,22 @@ export const paymentEscrowAbi = [
   {
     inputs: [
       {
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "collected",
+        type: "uint256",
+      },
+    ],
+    name: "PaymentEscrowReleaseExceedsCollected",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "address",
         name: "signer",
         type: "address",
@@ -530,6 +546,25 @@ export const paymentEscrowAbi = [
       },
     ],
     name: "Paused",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "address",
+        name: "to",
+        type: "address",
+      },
+      {
+        indexed: false,
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "Released",
     type: "event",
   },
   {
@@ -936,6 +971,19 @@ export const paymentEscrowAbi = [
   },
   {
     inputs: [],
+    name: "collectedUnreleased",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
     name: "collector",
     outputs: [
       {
@@ -1236,6 +1284,24 @@ export const paymentEscrowAbi = [
       },
     ],
     stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "to",
+        type: "address",
+      },
+      {
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "release",
+    outputs: [],
+    stateMutability: "nonpayable",
     type: "function",
   },
   {
