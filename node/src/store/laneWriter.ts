@@ -1,11 +1,5 @@
-import type { Hex } from "viem";
-import {
-  type Entry,
-  getInferenceRecordDigest,
-  getLaneId,
-  getReceiptDigest,
-  type SettlementDomain,
-} from "../protocol/index.js";
+import { concat, domainSeparator, type Hex, keccak256 } from "viem";
+import { type Entry, getLaneId, hashInferenceRecord, hashReceipt, type SettlementDomain } from "../protocol/index.js";
 import type { BatchOp, Database } from "./database.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { getLaneAfterReceipt, getLaneAfterRedemption, maxBigint, newLaneState } from "./laneState.js";
@@ -46,21 +40,30 @@ export type LaneRepositories = {
  * batch is written over.
  */
 export class LaneWriter {
+  private readonly domainSeparator: Hex;
+
   constructor(
     private readonly db: Database,
     private readonly repos: LaneRepositories,
-    private readonly domain: SettlementDomain,
+    domain: SettlementDomain,
     private readonly now: () => number,
     private readonly logger?: StoreLogger,
     private readonly metrics?: StoreMetrics,
-  ) {}
+  ) {
+    this.domainSeparator = domainSeparator({ domain });
+  }
 
-  /** `entry` with its record id (its EIP-712 digest) and receipt digest under the store's domain. */
+  /**
+   * `entry` with its record id and receipt digest under the store's domain: EIP-712's `keccak256(0x1901 ‖
+   * domainSeparator ‖ hashStruct)` over the protocol's own `hashInferenceRecord` and `hashReceipt`, with the domain
+   * separator hashed once (viem's `hashTypedData` re-validates and re-hashes the domain on every call, about half the
+   * cost). Tests pin it to the protocol's `getInferenceRecordDigest` and `getReceiptDigest`.
+   */
   digest(entry: Entry): DigestedEntry {
     return {
       entry,
-      recordId: getInferenceRecordDigest(this.domain, entry.record),
-      receiptDigest: getReceiptDigest(this.domain, entry.receipt),
+      recordId: keccak256(concat(["0x1901", this.domainSeparator, hashInferenceRecord(entry.record)])),
+      receiptDigest: keccak256(concat(["0x1901", this.domainSeparator, hashReceipt(entry.receipt)])),
     };
   }
 

@@ -71,6 +71,22 @@ describe("Store", () => {
       expect(metrics.entriesAccepted.total).to.equal(1);
     });
 
+    it("keys records by the protocol's EIP-712 digest under the store's domain", async () => {
+      const entries = [new LaneBuilder(testLane(1)).next(), new LaneBuilder(testLane(2, 2n ** 200n)).next(3n, "")];
+      const { accepted } = await store.acceptEntries(entries);
+      expect(accepted).to.deep.equal(entries.map((e) => getInferenceRecordDigest(TEST_DOMAIN, e.record)));
+
+      const other = settlementDomain(10n, "0x0000000000000000000000000000000000000001");
+      const otherDir = makeTempDir();
+      const otherStore = await openTestStore(otherDir.dir, {}, { domain: other });
+      const entry = buildEntry(new LaneBuilder(testLane(3)).peekReceipt(), { domain: other });
+      expect((await otherStore.acceptEntry(entry)).accepted).to.deep.equal([
+        getInferenceRecordDigest(other, entry.record),
+      ]);
+      await otherStore.close();
+      otherDir.remove();
+    });
+
     it("continues a lane across messages and serves it back by seq range in order", async () => {
       const lane = new LaneBuilder(testLane(1));
       const entries = lane.take(10, 7n);
