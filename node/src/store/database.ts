@@ -1,5 +1,4 @@
 import { Level } from "level";
-import { type Bucket, getPrefixRange } from "./buckets.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import type { StoreMetrics } from "./types.js";
 
@@ -48,11 +47,11 @@ export class Database {
   }
 
   /** Up to `limit` (at most {@link MAX_RANGE_READ}) entries of `range`, in key order; the iterator is closed. */
-  async entries(range: KeyRange, limit: number, reverse = false): Promise<[Uint8Array, Uint8Array][]> {
+  async entries(range: KeyRange, limit: number): Promise<[Uint8Array, Uint8Array][]> {
     const bounded = Math.min(limit, MAX_RANGE_READ);
     if (bounded <= 0) return [];
     // `all()` reads to the limit and closes the iterator, also when it throws.
-    return this.call(() => this.level.iterator({ ...range, limit: bounded, reverse }).all());
+    return this.call(() => this.level.iterator({ ...range, limit: bounded }).all());
   }
 
   /** Up to `limit` (at most {@link MAX_RANGE_READ}) keys of `range`, in key order; the iterator is closed. */
@@ -60,11 +59,6 @@ export class Database {
     const bounded = Math.min(limit, MAX_RANGE_READ);
     if (bounded <= 0) return [];
     return this.call(() => this.level.keys({ ...range, limit: bounded }).all());
-  }
-
-  /** Whether `bucket` holds no key. */
-  async isBucketEmpty(bucket: Bucket): Promise<boolean> {
-    return (await this.keys(getPrefixRange(bucket), 1)).length === 0;
   }
 
   /** Whether the whole database holds no key. */

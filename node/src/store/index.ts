@@ -1,4 +1,5 @@
 export { Bucket, getBucketName } from "./buckets.js";
+export { type ChainUpdate, DEFAULT_CURSOR_NAME, MAX_CHAIN_UPDATE_ITEMS } from "./chainUpdate.js";
 export { type BatchOp, Database, MAX_RANGE_READ } from "./database.js";
 export { StoreError, StoreErrorCode, type StoreErrorType } from "./errors.js";
 export { checkIntegrity, type IntegrityReport, MAX_INTEGRITY_PROBLEMS } from "./integrity.js";
@@ -23,10 +24,7 @@ export { ReceiptRepository } from "./repositories/receipt.js";
 export { RecordRepository, type RecordValue } from "./repositories/record.js";
 export { Repository } from "./repositories/repository.js";
 export {
-  type ChainUpdate,
-  DEFAULT_CURSOR_NAME,
   DEFAULT_MAX_PENDING_WRITES,
-  MAX_CHAIN_UPDATE_ITEMS,
   MAX_LIST_PAGE,
   MAX_RECORDS_PAGE,
   Store,

@@ -187,6 +187,17 @@ export class LaneWriter {
     return getLaneAfterRedemption(state, seq, collected, this.now(), firstOwed?.receivedAt);
   }
 
+  /** The lanes after `redemptions`, applied in order (a later one of a lane sees the earlier one's state). */
+  async getRedeemedLanes(redemptions: readonly LaneRedemption[]): Promise<Map<Hex, LaneState>> {
+    const states = new Map<Hex, LaneState>();
+    for (const redemption of redemptions) {
+      const { payer, node, versionId, lane } = redemption.lane;
+      const laneId = getLaneId(payer, node, versionId, lane);
+      states.set(laneId, await this.getRedeemedLane(redemption, states.get(laneId)));
+    }
+    return states;
+  }
+
   /** The entry stored (or earlier in this batch) at (laneId, seq); DANGLING_INDEX when it is missing. */
   private async findStored(laneId: Hex, seq: bigint, inBatch: Map<string, PreparedEntry>): Promise<PreparedEntry> {
     const pending = inBatch.get(`${laneId}:${seq}`);

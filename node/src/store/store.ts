@@ -1,15 +1,10 @@
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { type Entry, getLaneId, MAX_ENTRIES, type SettlementDomain } from "../protocol/index.js";
-import { type BatchOp, Database } from "./database.js";
+import { type ChainUpdate, checkChainUpdateSize, DEFAULT_CURSOR_NAME, getChainUpdateOps } from "./chainUpdate.js";
+import { Database } from "./database.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { isDueForRedemption, type RedeemThresholds } from "./laneState.js";
-import {
-  type AcceptResult,
-  type DigestedEntry,
-  getLaneIdOfEntry,
-  type LaneRedemption,
-  LaneWriter,
-} from "./laneWriter.js";
+import { type AcceptResult, type DigestedEntry, getLaneIdOfEntry, LaneWriter } from "./laneWriter.js";
 import { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { KeyedMutex } from "./mutex.js";
 import { AdapterRepository } from "./repositories/adapter.js";
@@ -42,12 +37,8 @@ import type {
 export const MAX_RECORDS_PAGE = MAX_ENTRIES;
 /** Most lanes, evidence or chain rows one listing returns. */
 export const MAX_LIST_PAGE = 1_000;
-/** Most items one {@link Store.applyChainUpdate} writes: a batch stays a few MiB at most. */
-export const MAX_CHAIN_UPDATE_ITEMS = 10_000;
 /** Default most writes waiting at once before QUEUE_FULL. */
 export const DEFAULT_MAX_PENDING_WRITES = 4_096;
-/** The cursor name {@link Store.getChainCursor} and {@link Store.applyChainUpdate} use by default. */
-export const DEFAULT_CURSOR_NAME = "events";
 
 /** Where and for which chain the store runs. */
 export type StoreOpts = {
@@ -67,19 +58,6 @@ export type StoreModules = {
   metrics?: StoreMetrics;
   /** Milliseconds since the Unix epoch (default `Date.now`); lane times are by it. */
   clock?: () => number;
-};
-
-/** What the event indexer found in a range of blocks, written with its cursor as one atomic batch. */
-export type ChainUpdate = {
-  /** The last block the update covers. */
-  cursor: ChainCursor;
-  /** Which indexer's cursor (default {@link DEFAULT_CURSOR_NAME}). */
-  cursorName?: string;
-  adapters?: readonly AdapterVersion[];
-  pools?: readonly EpochPool[];
-  redemptions?: readonly EpochRedemption[];
-  challenges?: readonly Challenge[];
-  lanes?: readonly LaneRedemption[];
 };
 
 /**
@@ -347,44 +325,17 @@ export class Store {
    */
   async applyChainUpdate(update: ChainUpdate): Promise<void> {
     this.assertOpen();
-    const items =
-      (update.adapters?.length ?? 0) +
-      (update.pools?.length ?? 0) +
-      (update.redemptions?.length ?? 0) +
-      (update.challenges?.length ?? 0) +
-      (update.lanes?.length ?? 0);
-    if (items > MAX_CHAIN_UPDATE_ITEMS) {
-      throw new StoreError({
-        code: StoreErrorCode.INVALID_ARGUMENT,
-        name: "update",
-        reason: `to hold at most ${MAX_CHAIN_UPDATE_ITEMS} items, found ${items}`,
-      });
-    }
+    checkChainUpdateSize(update);
     const lanes = update.lanes ?? [];
-    const laneIds = lanes.map(({ lane }) => getLaneId(lane.payer, lane.node, lane.versionId, lane.lane));
     await this.track(
-      this.mutex.runExclusive(laneIds, async () => {
-        const ops: BatchOp[] = [];
-        for (const version of update.adapters ?? []) ops.push(this.adapters.putOp(version.versionId, version));
-        for (const pool of update.pools ?? []) ops.push(this.epochPools.putOp(pool, pool));
-        for (const redemption of update.redemptions ?? []) {
-          ops.push(this.epochRedemptions.putOp(redemption, redemption));
-        }
-        for (const challenge of update.challenges ?? []) {
-          ops.push(this.challenges.putOp(challenge.challengeId, challenge));
-          ops.push(this.challengesBySubject.putOp(challenge, true));
-        }
-        // Merge redemptions of one lane in order, so a later one sees the earlier one's state.
-        const states = new Map<Hex, LaneState>();
-        for (const [index, redemption] of lanes.entries()) {
-          const laneId = laneIds[index] as Hex;
-          const next = await this.writer.getRedeemedLane(redemption, states.get(laneId));
-          states.set(laneId, next);
-        }
-        for (const [laneId, state] of states) ops.push(this.lanes.putOp(laneId, state));
-        ops.push(this.chainCursors.putOp(update.cursorName ?? DEFAULT_CURSOR_NAME, update.cursor));
-        await this.db.write(ops);
-      }),
+      this.mutex.runExclusive(
+        lanes.map(({ lane }) => getLaneId(lane.payer, lane.node, lane.versionId, lane.lane)),
+        async () => {
+          const states = await this.writer.getRedeemedLanes(lanes);
+          const laneOps = [...states].map(([laneId, state]) => this.lanes.putOp(laneId, state));
+          await this.db.write([...getChainUpdateOps(update, this), ...laneOps]);
+        },
+      ),
     );
   }
 

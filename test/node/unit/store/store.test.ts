@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Level } from "level";
+import { Registry } from "prom-client";
 import { keccak256, toHex } from "viem";
 import {
   type Entry,
@@ -9,6 +10,7 @@ import {
   settlementDomain,
 } from "../../../../node/src/protocol/index.js";
 import {
+  createStoreMetrics,
   Database,
   EquivocationKind,
   MAX_RECORDS_PAGE,
@@ -488,6 +490,23 @@ describe("Store", () => {
       await Promise.all(writes);
       store = await openTestStore(temp.dir);
       expect((await store.getLane(lane.laneId))?.lastSeq).to.equal(6n);
+    });
+
+    it("counts batches, bytes and entries in prom-client counters named olnode_store_*", async () => {
+      await store.close();
+      const registry = new Registry();
+      store = await openTestStore(temp.dir, { metrics: createStoreMetrics(registry) });
+      await store.acceptEntries(new LaneBuilder(testLane(1)).take(3));
+      const values = Object.fromEntries(
+        (await registry.getMetricsAsJSON()).map((metric) => [metric.name, metric.values[0]?.value]),
+      );
+      expect(values).to.deep.include({
+        olnode_store_batches_written_total: 1,
+        olnode_store_entries_accepted_total: 3,
+        olnode_store_entries_duplicate_total: 0,
+        olnode_store_writes_dropped_total: 0,
+      });
+      expect(values.olnode_store_written_bytes_total).to.be.greaterThan(3 * 1_000);
     });
 
     it("refuses to open a database of another chain with DOMAIN_MISMATCH naming both", async () => {
