@@ -48,16 +48,18 @@ export class Database {
 
   /** Up to `limit` (at most {@link MAX_RANGE_READ}) entries of `range`, in key order; the iterator is closed. */
   async entries(range: KeyRange, limit: number): Promise<[Uint8Array, Uint8Array][]> {
-    const bounded = Math.min(limit, MAX_RANGE_READ);
-    if (bounded <= 0) return [];
+    const bounded = Math.min(Math.floor(limit), MAX_RANGE_READ);
+    // NaN included: a limit that is not a positive number reads nothing rather than everything.
+    if (!(bounded > 0)) return [];
     // `all()` reads to the limit and closes the iterator, also when it throws.
     return this.call(() => this.level.iterator({ ...range, limit: bounded }).all());
   }
 
   /** Up to `limit` (at most {@link MAX_RANGE_READ}) keys of `range`, in key order; the iterator is closed. */
   async keys(range: KeyRange, limit: number): Promise<Uint8Array[]> {
-    const bounded = Math.min(limit, MAX_RANGE_READ);
-    if (bounded <= 0) return [];
+    const bounded = Math.min(Math.floor(limit), MAX_RANGE_READ);
+    // NaN included: a limit that is not a positive number reads nothing rather than everything.
+    if (!(bounded > 0)) return [];
     return this.call(() => this.level.keys({ ...range, limit: bounded }).all());
   }
 

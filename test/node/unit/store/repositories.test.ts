@@ -363,6 +363,9 @@ describe("store repositories", () => {
       expect((await index.getRange(laneId, 1n, 2n ** 64n - 1n, 3)).map((row) => row.seq)).to.deep.equal([1n, 2n, 255n]);
       expect(await index.getRange(laneId, 3n, 254n, 100)).to.deep.equal([]);
       expect(await index.getRange(laneId, 5n, 4n, 100)).to.deep.equal([]);
+      // A limit that is not a positive number reads nothing, never everything.
+      expect(await index.getRange(laneId, 1n, 10n, Number.NaN)).to.deep.equal([]);
+      expect(await index.getRange(laneId, 1n, 10n, 0.5)).to.deep.equal([]);
     });
 
     it("lists lanes in lane id order and pages after a lane id", async () => {
