@@ -1,0 +1,127 @@
+import type { Hex } from "viem";
+import { getLaneIdOfEntry } from "./laneWriter.js";
+import type { Store } from "./store.js";
+import type { LaneState } from "./types.js";
+
+/** Most problems an integrity report lists; the rest are counted. */
+export const MAX_INTEGRITY_PROBLEMS = 100;
+
+/** Rows read per step of a scan, so a scan holds a bounded amount in memory whatever the store's size. */
+const SCAN_PAGE = 256;
+
+/** Largest uint64, the top of a lane's seq range. */
+const MAX_SEQ = (1n << 64n) - 1n;
+
+/** What {@link checkIntegrity} found. */
+export type IntegrityReport = {
+  lanes: number;
+  records: number;
+  indexEntries: number;
+  /** Each broken rule, in words (at most {@link MAX_INTEGRITY_PROBLEMS}). */
+  problems: string[];
+  /** Problems found beyond those listed. */
+  problemsOmitted: number;
+};
+
+/**
+ * Scans the whole store for what a half-applied batch would leave: a lane whose seqs 1…lastSeq are not all indexed,
+ * an index entry naming a missing record or a record of another (lane, seq), a lane whose cumulative or latest
+ * receipt is not its last record's, cumulatives that do not rise by each value, a record no index names. Every
+ * acceptance is one atomic batch, so on a sound store the report is empty, after any crash. Reads a page at a time.
+ */
+export async function checkIntegrity(store: Store): Promise<IntegrityReport> {
+  const report: IntegrityReport = { lanes: 0, records: 0, indexEntries: 0, problems: [], problemsOmitted: 0 };
+  const problem = (text: string): void => {
+    if (report.problems.length < MAX_INTEGRITY_PROBLEMS) report.problems.push(text);
+    else report.problemsOmitted++;
+  };
+
+  let expectedIndexEntries = 0n;
+  let after: Hex | undefined;
+  for (;;) {
+    const lanes = await store.lanes.list(SCAN_PAGE, after);
+    for (const lane of lanes) {
+      report.lanes++;
+      expectedIndexEntries += lane.lastSeq;
+      await checkLane(store, lane, problem);
+    }
+    if (lanes.length < SCAN_PAGE) break;
+    after = lanes[lanes.length - 1]?.laneId;
+  }
+
+  let afterRecord: Hex | undefined;
+  for (;;) {
+    const rows = await store.records.list(SCAN_PAGE, afterRecord);
+    const ids = rows.map(({ value }) => ({ laneId: getLaneIdOfEntry(value.entry), seq: value.entry.receipt.seq }));
+    const indexed = await store.laneSeqIndex.getMany(ids);
+    rows.forEach(({ id }, index) => {
+      report.records++;
+      if (indexed[index] !== id) problem(`record ${id} is not what its lane ‖ seq index names`);
+    });
+    if (rows.length < SCAN_PAGE) break;
+    afterRecord = rows[rows.length - 1]?.id;
+  }
+
+  let afterIndex: { laneId: Hex; seq: bigint } | undefined;
+  for (;;) {
+    const rows = await store.laneSeqIndex.list(SCAN_PAGE, afterIndex);
+    report.indexEntries += rows.length;
+    if (rows.length < SCAN_PAGE) break;
+    afterIndex = rows[rows.length - 1]?.id;
+  }
+  if (BigInt(report.indexEntries) !== expectedIndexEntries) {
+    problem(`the lanes' last seqs sum to ${expectedIndexEntries} but the index holds ${report.indexEntries} entries`);
+  }
+  return report;
+}
+
+/** Checks one lane against its index, records and latest receipt. */
+async function checkLane(store: Store, lane: LaneState, problem: (text: string) => void): Promise<void> {
+  let expectedSeq = 1n;
+  let cumulative = 0n;
+  let lastRecordId: Hex | undefined;
+  while (expectedSeq <= lane.lastSeq) {
+    const rows = await store.laneSeqIndex.getRange(lane.laneId, expectedSeq, MAX_SEQ, SCAN_PAGE);
+    if (rows.length === 0) break;
+    const values = await store.records.getMany(rows.map((row) => row.recordId));
+    for (const [index, row] of rows.entries()) {
+      if (row.seq !== expectedSeq) {
+        problem(`lane ${lane.laneId} has no index entry at seq ${expectedSeq}`);
+        return;
+      }
+      const value = values[index];
+      if (value === undefined) {
+        problem(`lane ${lane.laneId} seq ${row.seq} names missing record ${row.recordId}`);
+        return;
+      }
+      const { receipt } = value.entry;
+      if (getLaneIdOfEntry(value.entry) !== lane.laneId || receipt.seq !== row.seq) {
+        problem(`lane ${lane.laneId} seq ${row.seq} names record ${row.recordId} of another lane or seq`);
+        return;
+      }
+      if (receipt.cumulative !== cumulative + receipt.value) {
+        problem(
+          `lane ${lane.laneId} seq ${row.seq} has cumulative ${receipt.cumulative}, not ${cumulative + receipt.value}`,
+        );
+      }
+      cumulative = receipt.cumulative;
+      lastRecordId = row.recordId;
+      expectedSeq++;
+    }
+  }
+  if (expectedSeq <= lane.lastSeq) {
+    problem(`lane ${lane.laneId} has last seq ${lane.lastSeq} but its index stops at ${expectedSeq - 1n}`);
+    return;
+  }
+  const beyond = await store.laneSeqIndex.getRange(lane.laneId, lane.lastSeq + 1n, MAX_SEQ, 1);
+  if (beyond.length > 0) problem(`lane ${lane.laneId} has an index entry at seq ${beyond[0]?.seq} beyond its last seq`);
+  if (cumulative !== lane.cumulative) {
+    problem(`lane ${lane.laneId} has cumulative ${lane.cumulative}, its last record ${cumulative}`);
+  }
+  const latest = await store.receipts.get(lane.laneId);
+  if (lane.lastSeq === 0n) {
+    if (latest !== undefined) problem(`lane ${lane.laneId} has no entry but a latest receipt`);
+  } else if (latest === undefined || latest.recordId !== lastRecordId || latest.receipt.seq !== lane.lastSeq) {
+    problem(`lane ${lane.laneId} latest receipt is not the one of its last seq ${lane.lastSeq}`);
+  }
+}
