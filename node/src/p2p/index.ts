@@ -70,6 +70,8 @@ export {
   GOSSIP_SCORE_THRESHOLDS,
   getGossipScoreParams,
   getTopicScoreParams,
+  type PeerScoreTable,
+  retainScoresOnReconnect,
   type ScoringOptions,
   TOPIC_SCORE_CAP,
 } from "./scoring.js";

@@ -6,6 +6,7 @@
 export class JobQueue {
   private readonly jobs: (() => Promise<void>)[] = [];
   private running: Promise<void> | null = null;
+  private pending = 0;
 
   /**
    * @param maxLength most jobs waiting or running at once
@@ -18,7 +19,7 @@ export class JobQueue {
 
   /** Jobs waiting or running. */
   get length(): number {
-    return this.jobs.length + (this.running === null ? 0 : 1);
+    return this.pending;
   }
 
   /** Whether a new job would pass `maxLength`. */
@@ -29,6 +30,7 @@ export class JobQueue {
   /** Queues `job`; the caller has checked {@link isFull}. Returns at once. */
   push(job: () => Promise<void>): void {
     this.jobs.push(job);
+    this.pending++;
     // Started on a later tick, so `running` is set before `run` can end and clear it.
     if (this.running === null) this.running = Promise.resolve().then(() => this.run());
   }
@@ -45,6 +47,7 @@ export class JobQueue {
       } catch (err) {
         this.onError(err);
       }
+      this.pending--;
     }
     this.running = null;
   }

@@ -39,7 +39,12 @@ import {
   MAX_SAMPLES_PER_RESPONSE,
   type SampleItem,
 } from "./reqRespFrames.js";
-import { GOSSIP_SCORE_THRESHOLDS, getGossipScoreParams } from "./scoring.js";
+import {
+  GOSSIP_SCORE_THRESHOLDS,
+  getGossipScoreParams,
+  type PeerScoreTable,
+  retainScoresOnReconnect,
+} from "./scoring.js";
 import {
   GOSSIP_TOPIC_NAMES,
   GOSSIP_TOPICS,
@@ -75,6 +80,8 @@ export type PublishResult = { messageId: Hex; recipients: number };
 /** A peer's gossip score and the per-topic counters behind it (diagnostics: it copies gossipsub's score table). */
 export type PeerScoreStats = {
   score: number;
+  /** Whether gossipsub counts the peer as connected; a disconnected peer's score is retained, not decayed. */
+  connected: boolean;
   topics: Partial<
     Record<GossipTopicName, { inMesh: boolean; firstMessageDeliveries: number; invalidMessageDeliveries: number }>
   >;
@@ -82,9 +89,10 @@ export type PeerScoreStats = {
 
 /** Gossipsub's instance, as far as we use it beyond its public interface (all methods of its class in v17). */
 type Gossip = GossipSub & {
+  readonly score: PeerScoreTable;
   getScore(peerId: string): number;
   getMeshPeers(topic: string): string[];
-  dumpPeerScoreStats(): Record<string, { topics: Record<string, TopicStatsDump> }>;
+  dumpPeerScoreStats(): Record<string, { connected: boolean; topics: Record<string, TopicStatsDump> }>;
 };
 type TopicStatsDump = { inMesh: boolean; firstMessageDeliveries: number; invalidMessageDeliveries: number };
 
@@ -179,6 +187,7 @@ export class Network {
       ]),
     ) as Record<GossipTopicName, JobQueue>;
     const gossip = (libp2p.services as unknown as { pubsub: Gossip }).pubsub;
+    retainScoresOnReconnect(gossip.score);
     for (const name of GOSSIP_TOPIC_NAMES) {
       const validator = createTopicValidator(name, {
         validators: modules.validators,
@@ -242,7 +251,7 @@ export class Network {
       const { inMesh, firstMessageDeliveries, invalidMessageDeliveries } = topic;
       topics[name] = { inMesh, firstMessageDeliveries, invalidMessageDeliveries };
     }
-    return { score: this.getPeerScore(peerId), topics };
+    return { score: this.getPeerScore(peerId), connected: stats.connected, topics };
   }
 
   /** Dials `address` (a multiaddr ending in `/p2p/<peer id>`) and returns the peer's id. */

@@ -92,3 +92,28 @@ export function getGossipScoreParams(options: ScoringOptions): PeerScoreParams {
     retainScore: 3600 * 1000,
   };
 }
+
+/** The part of gossipsub's `PeerScore` that score retention touches. */
+export type PeerScoreTable = {
+  readonly peerStats: Map<string, { connected: boolean; expire: number }>;
+  addPeer(id: string): void;
+};
+
+/**
+ * Makes a reconnecting peer keep its retained score. `@libp2p/gossipsub` v17's `PeerScore.addPeer` replaces the stats
+ * it kept for a disconnected peer with fresh ones, so a peer below the graylist threshold wipes its score by
+ * reconnecting and `retainScore` does nothing (go-libp2p reuses the retained stats). With this, a peer seen before
+ * gets its stats back (gossipsub retains only non-positive scores, for `retainScore`); a new peer starts fresh.
+ */
+export function retainScoresOnReconnect(score: PeerScoreTable): void {
+  const addPeer = score.addPeer.bind(score);
+  score.addPeer = (id: string): void => {
+    const retained = score.peerStats.get(id);
+    if (retained === undefined) {
+      addPeer(id);
+      return;
+    }
+    retained.connected = true;
+    retained.expire = 0;
+  };
+}
