@@ -33,6 +33,7 @@ import { loadOrCreatePeerKey } from "./peerKey.js";
 import { PeerManager } from "./peerManager.js";
 import { ReqResp, type ReqRespHandlers } from "./reqResp.js";
 import {
+  hexToBytesFast,
   type Lane,
   MAX_CHECKPOINT_CHUNK_BYTES,
   MAX_RECORDS_PER_RESPONSE,
@@ -346,7 +347,7 @@ export class Network {
     const parts: Uint8Array[] = [];
     let end = offset;
     for (const chunk of chunks) {
-      const data = hexToBytes(chunk.data);
+      const data = hexToBytesFast(chunk.data);
       if (chunk.offset !== end || chunk.totalBytes !== totalBytes || data.length === 0) {
         throw invalidResponse(`a chunk at ${chunk.offset} where ${end} was expected`);
       }

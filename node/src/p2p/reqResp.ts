@@ -2,18 +2,20 @@ import type { Libp2p, Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import * as lp from "it-length-prefixed";
 import type { Uint8ArrayList } from "uint8arraylist";
-import { bytesToHex, type Hex, hexToBytes, size } from "viem";
+import { type Hex, size } from "viem";
 import type { Entry } from "../protocol/index.js";
 import { ReqRespError, ReqRespErrorCode } from "./errors.js";
 import type { P2pLogger } from "./logger.js";
 import type { P2pMetrics } from "./metrics.js";
 import {
+  bytesToHexFast,
   type CheckpointChunk,
   decodeRequest,
   decodeResponseFrame,
   encodeErrorFrame,
   encodeRequest,
   encodeSuccessFrame,
+  hexToBytesFast,
   type Lane,
   MAX_CHECKPOINT_CHUNK_BYTES,
   MAX_CHECKPOINT_CHUNKS_PER_RESPONSE,
@@ -101,7 +103,7 @@ export class ReqResp {
     request: ReqRespRequests[P],
   ): Promise<ReqRespItems[P][]> {
     const protocol = REQ_RESP_PROTOCOLS[name];
-    const body = hexToBytes(encodeRequest(name, request));
+    const body = hexToBytesFast(encodeRequest(name, request));
     let stream: Stream;
     try {
       stream = await this.libp2p.dialProtocol(peerIdFromString(peerId), protocol, {
@@ -123,7 +125,7 @@ export class ReqResp {
         if (next.done === true) break;
         bytes += next.value.byteLength;
         if (bytes > MAX_RESPONSE_BYTES) throw invalidResponse(`more than ${MAX_RESPONSE_BYTES} bytes`);
-        const frame = decodeResponseFrame(name, bytesToHex(next.value.subarray()));
+        const frame = decodeResponseFrame(name, bytesToHexFast(next.value.subarray()));
         if (frame.status !== ResponseStatus.SUCCESS) {
           throw new ReqRespError({
             code: ReqRespErrorCode.ERROR_RESPONSE,
@@ -154,7 +156,7 @@ export class ReqResp {
       const requests = readFrames(stream, MAX_REQUEST_FRAME_BYTES);
       const next = await nextWithTimeout(requests, this.opts.requestTimeoutMs, "request");
       if (next.done === true) throw new ReqRespError({ code: ReqRespErrorCode.INVALID_FRAME, reason: "no request" });
-      const request = decodeRequest(name, bytesToHex(next.value.subarray()));
+      const request = decodeRequest(name, bytesToHexFast(next.value.subarray()));
       frames = await this.respond(name, request);
     } catch (err) {
       if (err instanceof ReqRespError && err.type.code === ReqRespErrorCode.TIMEOUT) {
@@ -170,7 +172,7 @@ export class ReqResp {
       frames = [encodeErrorFrame(code, message)];
     }
     try {
-      for (const frame of frames) await send(stream, lp.encode.single(hexToBytes(frame)));
+      for (const frame of frames) await send(stream, lp.encode.single(hexToBytesFast(frame)));
       await stream.close();
       this.count(name, "inbound", status);
     } catch (err) {
@@ -212,7 +214,7 @@ export class ReqResp {
           const chunk: CheckpointChunk = {
             offset: offset + BigInt(start),
             totalBytes: held.totalBytes,
-            data: bytesToHex(data.subarray(start, start + MAX_CHECKPOINT_CHUNK_BYTES)),
+            data: bytesToHexFast(data.subarray(start, start + MAX_CHECKPOINT_CHUNK_BYTES)),
           };
           chunks.push(() => encodeSuccessFrame("checkpoints", chunk));
         }

@@ -249,6 +249,30 @@ describe("p2p/reqRespFrames: request–response frames (docs/protocol.md)", () =
       );
     });
 
+    it("a checkpoint chunk with a wrong head offset, non-zero padding, a short body or a length past its end", async () => {
+      const chunk = ofKind<SuccessVector>("success").find((v) => v.inputs.protocol === "checkpoints");
+      const body = (chunk?.outputs.body ?? "0x") as Hex;
+      const words = body.slice(2).match(/.{64}/g) ?? [];
+      const withWord = (index: number, value: string) =>
+        `0x${words.map((w, i) => (i === index ? value.padStart(64, "0") : w)).join("")}` as Hex;
+      const lastWord = words.length - 1;
+      for (const bad of [
+        withWord(1, "60"),
+        withWord(4, "40"),
+        withWord(lastWord, `${(words[lastWord] ?? "").slice(0, 10)}${"0".repeat(53)}1`),
+        withWord(5, "21"),
+        withWord(2, `1${"0".repeat(16)}`),
+        body.slice(0, -64) as Hex,
+        `0x${body.slice(2, 2 + 5 * 64)}` as Hex,
+      ]) {
+        await expectRejectedWithCode(
+          () => decodeResponseFrame("checkpoints", bad),
+          ReqRespError,
+          ReqRespErrorCode.INVALID_FRAME,
+        );
+      }
+    });
+
     it(`an error message over ${MAX_ERROR_MESSAGE_BYTES} bytes (a responder must cut it)`, async () => {
       const body = encodeAbiParameters(
         [{ type: "uint8" }, { type: "string" }],
