@@ -26,6 +26,7 @@ import {
   createRawHost,
   IGNORE_ME,
   type RawHost,
+  REJECT_ME,
   readMetric,
   startNode,
   type TestNode,
@@ -122,21 +123,24 @@ describe("p2p gossip: three nodes on loopback, real libp2p (DESIGN §4, §5)", f
     // The attacker's stream is ordered: once its next message is judged, the replay has been seen and dropped.
     await row("a message after the replayed duplicate", () => publish(freshRecords().payload));
 
-    await row("malformed", () => publish(malformed(1)));
+    await row("validator rejects", () => publish(freshRecords(REJECT_ME).payload));
     await waitFor(() => invalidDeliveries(a, sender) > 0, "P4 to count the REJECT");
+    await row("malformed", () => publish(malformed(1)));
+    await waitFor(() => invalidDeliveries(a, sender) > 1.5, "P4 to count the second REJECT");
 
     expect(table.map(({ row, outcome, code }) => ({ row, outcome, code }))).to.deep.equal([
       { row: "valid", outcome: "accept", code: "ACCEPT" },
       { row: "validator throws unexpectedly", outcome: "ignore", code: GossipErrorCode.UNEXPECTED_ERROR },
       { row: "validator cannot judge yet", outcome: "ignore", code: "TEST_UNKNOWN_VERSION" },
       { row: "a message after the replayed duplicate", outcome: "accept", code: "ACCEPT" },
+      { row: "validator rejects", outcome: "reject", code: "TEST_BAD_SIGNATURE" },
       { row: "malformed", outcome: "reject", code: ReceiptErrorCode.MALFORMED_MESSAGE },
     ]);
     expect(
       table.slice(0, 4).map((r) => r.p4),
       "IGNOREs and duplicates leave P4 at 0",
     ).to.deep.equal([0, 0, 0, 0]);
-    expect(invalidDeliveries(a, sender)).to.be.closeTo(1, 0.01);
+    expect(invalidDeliveries(a, sender), "each REJECT counts once").to.be.closeTo(2, 0.02);
     expect(validations(a, duplicate.messageId), "the replay never reached the validator").to.equal(1);
     expect(receivedIds(a).filter((id) => id === duplicate.messageId)).to.have.length(1);
     expect(receivedIds(a)).to.include(valid.messageId);

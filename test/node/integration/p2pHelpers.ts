@@ -8,7 +8,7 @@ import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
 import { Registry } from "prom-client";
-import { bytesToHex, type Hex, keccak256 } from "viem";
+import { type Hex, keccak256 } from "viem";
 import {
   createP2pMetrics,
   GossipAction,
@@ -21,13 +21,14 @@ import {
   type NetworkInitOptions,
   type P2pMetrics,
 } from "../../../node/src/p2p/index.js";
-import { decodeRecordsMessage, ReceiptError } from "../../../node/src/protocol/index.js";
+import type { Entry } from "../../../node/src/protocol/index.js";
 
 /** Every test host listens on a free loopback port. */
 export const LOOPBACK = ["/ip4/127.0.0.1/tcp/0"];
 
-/** Output texts that make the test records validator IGNORE, or throw something unexpected. */
+/** Output texts that make the test records validator IGNORE, REJECT, or throw something unexpected. */
 export const IGNORE_ME = "ignore me: unknown adapter version";
+export const REJECT_ME = "reject me: a forged receipt signature";
 export const CRASH_ME = "crash me: the validator has a bug";
 
 /** A validated gossip payload, by message id. */
@@ -38,18 +39,12 @@ export type Received = { topic: GossipTopicName; value: unknown; from: string };
 export type Counted = { topic: GossipTopicName; outcome: string; code: string };
 
 /**
- * A test validator that does real decoding: `/olp/records/1` payloads go through the protocol's `decodeRecordsMessage`
- * (REJECT with its code when it refuses them); two marker texts stand for "we cannot judge this yet" (IGNORE) and a
- * validator bug (a `TypeError`). The other topics accept everything.
+ * A test records validator over the entries the p2p layer decoded (malformed payloads never reach it): three marker
+ * texts stand for a broken rule (REJECT), "we cannot judge this yet" (IGNORE) and a validator bug (a `TypeError`).
  */
-export async function validateRecordsForTest(payload: Uint8Array): Promise<void> {
-  let texts: string[];
-  try {
-    texts = decodeRecordsMessage(bytesToHex(payload)).map((entry) => entry.outputText);
-  } catch (err) {
-    if (err instanceof ReceiptError) throw new GossipValidationError(GossipAction.REJECT, err.type, { cause: err });
-    throw err;
-  }
+export async function validateRecordsForTest(_payload: Uint8Array, _from: string, entries: Entry[]): Promise<void> {
+  const texts = entries.map((entry) => entry.outputText);
+  if (texts.includes(REJECT_ME)) throw new GossipValidationError(GossipAction.REJECT, { code: "TEST_BAD_SIGNATURE" });
   if (texts.includes(IGNORE_ME)) throw new GossipValidationError(GossipAction.IGNORE, { code: "TEST_UNKNOWN_VERSION" });
   if (texts.includes(CRASH_ME)) throw new TypeError("Cannot read properties of undefined (reading 'lane')");
 }
@@ -84,10 +79,10 @@ export async function startNode(dir: string, name: string, options: StartNodeOpt
       prom.onGossipValidation(topic, outcome, code);
     },
   };
-  const record = (topic: GossipTopicName, check: GossipValidatorFn) => {
-    return async (payload: Uint8Array, from: string) => {
+  const record = <T>(topic: GossipTopicName, check: GossipValidatorFn<T>): GossipValidatorFn<T> => {
+    return async (payload, from, decoded) => {
       validated.push({ topic, messageId: keccak256(payload), from });
-      await check(payload, from);
+      await check(payload, from, decoded);
     };
   };
   const { handlers, validators, ...networkOptions } = options;

@@ -36,8 +36,10 @@ function harness(options: { validate?: (payload: Uint8Array) => Promise<void>; q
   const handled: { topic: GossipTopicName; value: unknown; from: string }[] = [];
   const counted: Call[] = [];
   const warnings: unknown[] = [];
-  const validate = async (payload: Uint8Array) => {
+  const decodedSeen: unknown[] = [];
+  const validate = async (payload: Uint8Array, _from: string, decoded: unknown) => {
     validated.push(payload);
+    decodedSeen.push(decoded);
     await options.validate?.(payload);
   };
   const validators: GossipValidators = { records: validate, training: validate, attribution: validate };
@@ -60,7 +62,7 @@ function harness(options: { validate?: (payload: Uint8Array) => Promise<void>; q
   const queue = new JobQueue(options.queueLength ?? 16, () => {});
   const validatorOf = (topic: GossipTopicName) =>
     createTopicValidator(topic, { validators, handlers, queue, logger, metrics });
-  return { validated, handled, counted, warnings, queue, validatorOf };
+  return { validated, decodedSeen, handled, counted, warnings, queue, validatorOf };
 }
 
 const message = (topic: GossipTopicName, data: Uint8Array): UnsignedMessage => ({
@@ -131,6 +133,7 @@ describe("p2p/gossipValidation: accept / ignore / reject (DESIGN §4, THREATS #4
       expect(await h.validatorOf("records")(peer, message("records", payload))).to.equal(TopicValidatorResult.Accept);
       await h.queue.drain();
       expect(h.validated).to.deep.equal([payload]);
+      expect(h.decodedSeen, "the validator gets the decoded entries").to.deep.equal([entries]);
       expect(h.handled).to.deep.equal([{ topic: "records", value: entries, from: peer.toString() }]);
       expect(h.counted).to.deep.equal([{ topic: "records", outcome: "accept", code: "ACCEPT" }]);
     });
@@ -210,13 +213,21 @@ describe("p2p/gossipValidation: accept / ignore / reject (DESIGN §4, THREATS #4
       expect(h.warnings).to.deep.equal([failure]);
     });
 
-    it("rejects with the protocol's code a records payload the validator let through but that does not decode", async () => {
+    it("rejects with the protocol's code a records payload that does not decode, before the validator sees it", async () => {
       const h = harness();
       const result = await h.validatorOf("records")(peer, message("records", Uint8Array.of(0xde, 0xad)));
       expect(result).to.equal(TopicValidatorResult.Reject);
+      expect(h.validated).to.be.empty;
       expect(h.counted).to.deep.equal([
         { topic: "records", outcome: "reject", code: ReceiptErrorCode.MALFORMED_MESSAGE },
       ]);
+    });
+
+    it("rejects a non-canonical encoding of valid entries (another message id for the same entries)", async () => {
+      const h = harness();
+      const payload = Uint8Array.from([...recordsPayload(), 0, 0, 0, 0]);
+      expect(await h.validatorOf("records")(peer, message("records", payload))).to.equal(TopicValidatorResult.Reject);
+      expect(h.counted.at(-1)?.code).to.equal(ReceiptErrorCode.NON_CANONICAL_MESSAGE);
     });
 
     it("ignores without validating when the topic's handler queue is full (our state, not the sender's)", async () => {
