@@ -11,7 +11,7 @@ import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
-import { bytesToHex, type Hex, hexToBytes, isAddressEqual, keccak256 } from "viem";
+import { type Hex, isAddressEqual, keccak256 } from "viem";
 import {
   type AttributionMessage,
   type Entry,
@@ -33,6 +33,7 @@ import { loadOrCreatePeerKey } from "./peerKey.js";
 import { PeerManager } from "./peerManager.js";
 import { ReqResp, type ReqRespHandlers } from "./reqResp.js";
 import {
+  bytesToHexFast,
   hexToBytesFast,
   type Lane,
   MAX_CHECKPOINT_CHUNK_BYTES,
@@ -95,6 +96,16 @@ type Gossip = GossipSub & {
   getMeshPeers(topic: string): string[];
   dumpPeerScoreStats(): Record<string, { connected: boolean; topics: Record<string, TopicStatsDump> }>;
 };
+/** What a {@link Network} is made of, built by {@link Network.init}. */
+type NetworkParts = {
+  libp2p: Libp2p;
+  gossip: Gossip;
+  reqResp: ReqResp;
+  peerManager: PeerManager;
+  queues: Record<GossipTopicName, JobQueue>;
+  publishedIds: WeakMap<Uint8Array, Uint8Array>;
+  logger: P2pLogger;
+};
 type TopicStatsDump = { inMesh: boolean; firstMessageDeliveries: number; invalidMessageDeliveries: number };
 
 /**
@@ -108,19 +119,23 @@ type TopicStatsDump = { inMesh: boolean; firstMessageDeliveries: number; invalid
  * await network.close();
  */
 export class Network {
+  private readonly libp2p: Libp2p;
   private readonly gossip: Gossip;
+  private readonly reqResp: ReqResp;
+  private readonly peerManager: PeerManager;
   private readonly queues: Record<GossipTopicName, JobQueue>;
+  private readonly publishedIds: WeakMap<Uint8Array, Uint8Array>;
+  private readonly logger: P2pLogger;
   private closed = false;
 
-  private constructor(
-    private readonly libp2p: Libp2p,
-    private readonly reqResp: ReqResp,
-    private readonly peerManager: PeerManager,
-    queues: Record<GossipTopicName, JobQueue>,
-    private readonly logger: P2pLogger,
-  ) {
-    this.gossip = (libp2p.services as unknown as { pubsub: Gossip }).pubsub;
-    this.queues = queues;
+  private constructor(parts: NetworkParts) {
+    this.libp2p = parts.libp2p;
+    this.gossip = parts.gossip;
+    this.reqResp = parts.reqResp;
+    this.peerManager = parts.peerManager;
+    this.queues = parts.queues;
+    this.publishedIds = parts.publishedIds;
+    this.logger = parts.logger;
   }
 
   /**
@@ -136,6 +151,7 @@ export class Network {
     const logger = modules.logger ?? silentLogger;
     const metrics = modules.metrics ?? null;
     const privateKey = await loadOrCreatePeerKey(opts.peerKeyPath);
+    const publishedIds = new WeakMap<Uint8Array, Uint8Array>();
 
     const services = {
       identify: identify(),
@@ -143,14 +159,15 @@ export class Network {
       pubsub: gossipsub({
         globalSignaturePolicy: StrictSign,
         // DESIGN §4: the message id is keccak256(payload), so a replayed payload is a duplicate whoever sends it.
-        msgIdFn: (message) => keccak256(message.data, "bytes"),
+        // What we publish was hashed once already (publish() returns the id): look it up rather than hash it again.
+        msgIdFn: (message) => publishedIds.get(message.data) ?? keccak256(message.data, "bytes"),
         // A cheap id checked before signature verification; SHA-256 of the same bytes, so it collides exactly when
         // keccak256 does (never, in practice) and deduplication means the same as with the message id.
         fastMsgIdFn: (message) =>
           createHash("sha256")
             .update(message.data ?? new Uint8Array())
             .digest("base64"),
-        msgIdToStrFn: (id) => bytesToHex(id),
+        msgIdToStrFn: (id) => bytesToHexFast(id),
         scoreParams: getGossipScoreParams(opts),
         scoreThresholds: GOSSIP_SCORE_THRESHOLDS,
         allowedTopics: GOSSIP_TOPIC_NAMES.map((name) => GOSSIP_TOPICS[name]),
@@ -208,7 +225,7 @@ export class Network {
       peerId: libp2p.peerId.toString(),
       addresses: libp2p.getMultiaddrs().map(String),
     });
-    return new Network(libp2p, reqResp, peerManager, queues, logger);
+    return new Network({ libp2p, gossip, reqResp, peerManager, queues, publishedIds, logger });
   }
 
   /** Our peer id. */
@@ -274,12 +291,12 @@ export class Network {
 
   /** Publishes `entries` on `/olp/records/1` (1 to 256 entries of one node, at most 1 MiB; DESIGN §4). */
   async publishRecords(entries: readonly Entry[]): Promise<PublishResult> {
-    return this.publish(GOSSIP_TOPICS.records, hexToBytes(encodeRecordsMessage(entries)));
+    return this.publish(GOSSIP_TOPICS.records, hexToBytesFast(encodeRecordsMessage(entries)));
   }
 
   /** Publishes a pool's attribution root on `/olp/attribution/1`. */
   async publishAttribution(message: AttributionMessage): Promise<PublishResult> {
-    return this.publish(GOSSIP_TOPICS.attribution, hexToBytes(encodeAttributionMessage(message)));
+    return this.publish(GOSSIP_TOPICS.attribution, hexToBytesFast(encodeAttributionMessage(message)));
   }
 
   /**
@@ -386,8 +403,10 @@ export class Network {
         max: MAX_GOSSIP_MESSAGE_BYTES,
       });
     }
+    const id = keccak256(payload, "bytes");
+    this.publishedIds.set(payload, id);
     const { recipients } = await this.gossip.publish(topic, payload);
-    return { messageId: keccak256(payload), recipients: recipients.length };
+    return { messageId: bytesToHexFast(id), recipients: recipients.length };
   }
 }
 
