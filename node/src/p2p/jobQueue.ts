@@ -1,7 +1,8 @@
 /**
  * A bounded FIFO that runs its jobs one at a time, in order: accepted gossip messages reach their handler in the order
  * they were accepted (records of a lane arrive in seq order), and a slow handler holds at most `maxLength` messages.
- * The drop policy is the caller's: it checks {@link JobQueue.isFull} before accepting a message and IGNOREs it when full.
+ * The drop policy is the caller's: it checks {@link JobQueue.isFull} before accepting a message, and IGNOREs it when
+ * the queue is full.
  */
 export class JobQueue {
   private readonly jobs: (() => Promise<void>)[] = [];

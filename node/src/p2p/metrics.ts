@@ -22,6 +22,8 @@ export interface P2pMetrics {
   onGossipHandlerError(topic: GossipTopicName): void;
   /** One request–response exchange ended with `status`: a response status name or a client error code. */
   onReqResp(protocol: ReqRespName, direction: ReqRespDirection, status: string): void;
+  /** A discovered peer was not dialled because the most dials were already in flight. */
+  onDiscoveryDropped(): void;
   /** Gossipsub's own metrics (mesh, scores, RPC counts, graylist drops), registered on the same registry. */
   readonly gossipsub?: MetricsRegister;
 }
@@ -29,7 +31,7 @@ export interface P2pMetrics {
 /**
  * The p2p metrics on a prom-client registry: `olnode_p2p_gossip_messages_total{topic,result,code}`,
  * `olnode_p2p_gossip_handler_errors_total{topic}`, `olnode_p2p_reqresp_requests_total{protocol,direction,status}`,
- * and gossipsub's own `gossipsub_*` metrics.
+ * `olnode_p2p_discovery_dropped_total`, and gossipsub's own `gossipsub_*` metrics.
  */
 export function createP2pMetrics(registry: Registry): P2pMetrics {
   const messages = new Counter({
@@ -50,8 +52,14 @@ export function createP2pMetrics(registry: Registry): P2pMetrics {
     labelNames: ["protocol", "direction", "status"] as const,
     registers: [registry],
   });
+  const discoveryDropped = new Counter({
+    name: "olnode_p2p_discovery_dropped_total",
+    help: "Discovered peers not dialled because the most dials were already in flight",
+    registers: [registry],
+  });
   return {
     onGossipValidation: (topic, result, code) => messages.inc({ topic, result, code }),
+    onDiscoveryDropped: () => discoveryDropped.inc(),
     onGossipHandlerError: (topic) => handlerErrors.inc({ topic }),
     onReqResp: (protocol, direction, status) => requests.inc({ protocol, direction, status }),
     gossipsub: createGossipsubMetricsRegister(registry),

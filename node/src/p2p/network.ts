@@ -5,7 +5,7 @@ import { bootstrap } from "@libp2p/bootstrap";
 import { type GossipSub, gossipsub, StrictSign } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p } from "@libp2p/interface";
-import { kadDHT } from "@libp2p/kad-dht";
+import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from "@libp2p/kad-dht";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
@@ -182,7 +182,15 @@ export class Network {
         metricsRegister: metrics?.gossipsub ?? null,
         metricsTopicStrToLabel: new Map(GOSSIP_TOPIC_NAMES.map((name) => [GOSSIP_TOPICS[name], name])),
       }),
-      ...(opts.dht ? { dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false }) } : {}),
+      ...(opts.dht
+        ? {
+            dht: kadDHT({
+              protocol: DHT_PROTOCOL,
+              clientMode: false,
+              peerInfoMapper: opts.dhtPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+            }),
+          }
+        : {}),
     };
     const libp2p = await createLibp2p({
       privateKey,
@@ -219,7 +227,7 @@ export class Network {
     }
     const reqResp = new ReqResp(libp2p, modules.handlers, opts.reqResp, logger, metrics);
     await reqResp.start();
-    const peerManager = new PeerManager(libp2p, opts.targetPeers, logger);
+    const peerManager = new PeerManager(libp2p, opts.targetPeers, logger, metrics);
     peerManager.start();
     logger.info("P2p network started", {
       peerId: libp2p.peerId.toString(),

@@ -13,6 +13,11 @@ export type NetworkOptions = ScoringOptions & {
   peerKeyPath: string;
   /** Whether to run the Kademlia DHT (protocol `/olp/kad/1.0.0`) to discover peers beyond the bootstrap list. */
   dht: boolean;
+  /**
+   * Whether the DHT keeps private and loopback addresses in what it learns (a LAN, a devnet); off, as on the public
+   * internet, where they are unreachable from elsewhere and tell strangers about our network.
+   */
+  dhtPrivateAddresses: boolean;
   /** Discovered peers are dialled while we hold fewer connections than this. */
   targetPeers: number;
   /** Most connections at once: libp2p closes the least valuable beyond it. */
@@ -37,6 +42,7 @@ export const defaultNetworkOptions: Omit<NetworkOptions, "peerKeyPath"> = {
   // No public network exists yet: an operator names its peers.
   bootstrap: [],
   dht: true,
+  dhtPrivateAddresses: false,
   // Gossipsub's mesh wants D = 6 to 12 peers per topic; 25 connections leave room for churn and auditors.
   targetPeers: 25,
   maxPeers: 50,

@@ -7,8 +7,9 @@ import { P2pError, P2pErrorCode } from "./errors.js";
 
 /**
  * The node's libp2p identity, kept in `path` so its peer id survives restarts (peers and the NodeRegistry know it):
- * read when the file exists, else a new Ed25519 key written there (protobuf bytes, mode 0600, written, synced and renamed
- * into place, so a crash never leaves half a key). A file that does not decode is an error: we never overwrite an identity.
+ * read when the file exists, else a new Ed25519 key written there (protobuf bytes, mode 0600, written, synced and
+ * renamed into place, so a crash never leaves half a key). A file that does not decode is an error: we never overwrite
+ * an identity.
  */
 export async function loadOrCreatePeerKey(path: string): Promise<PrivateKey> {
   let bytes: Buffer;

@@ -1,5 +1,6 @@
 import type { Libp2p, PeerInfo } from "@libp2p/interface";
 import type { P2pLogger } from "./logger.js";
+import type { P2pMetrics } from "./metrics.js";
 
 /** Most dials to discovered peers in flight at once; discoveries beyond it are dropped (the DHT finds them again). */
 export const MAX_CONCURRENT_DIALS = 8;
@@ -13,19 +14,14 @@ const DIAL_TIMEOUT_MS = 10_000;
  */
 export class PeerManager {
   private readonly dialing = new Set<string>();
-  private dropped = 0;
   private readonly onDiscovery = (event: CustomEvent<PeerInfo>): void => this.maybeDial(event.detail);
 
   constructor(
     private readonly libp2p: Libp2p,
     private readonly targetPeers: number,
     private readonly logger: P2pLogger,
+    private readonly metrics: P2pMetrics | null,
   ) {}
-
-  /** Discoveries dropped because {@link MAX_CONCURRENT_DIALS} dials were in flight. */
-  get droppedDiscoveries(): number {
-    return this.dropped;
-  }
 
   /** Starts listening for discoveries. */
   start(): void {
@@ -43,7 +39,7 @@ export class PeerManager {
     if (this.libp2p.getConnections(peer.id).length > 0) return;
     if (this.libp2p.getConnections().length + this.dialing.size >= this.targetPeers) return;
     if (this.dialing.size >= MAX_CONCURRENT_DIALS) {
-      this.dropped++;
+      this.metrics?.onDiscoveryDropped();
       return;
     }
     this.dialing.add(id);

@@ -299,7 +299,8 @@ function encodeChunkFrame(chunk: CheckpointChunk): Hex {
   const data = chunk.data.slice(2).toLowerCase();
   if (data.length % 2 !== 0 || !/^[0-9a-f]*$/.test(data)) throw new TypeError("chunk data is not hex bytes");
   const padding = "0".repeat((WORD - (data.length % WORD)) % WORD);
-  return `0x${word(0)}${word(0x40)}${word(chunk.offset)}${word(chunk.totalBytes)}${word(0x60)}${word(data.length / 2)}${data}${padding}`;
+  const head = [0, 0x40, chunk.offset, chunk.totalBytes, 0x60, data.length / 2].map(word).join("");
+  return `0x${head}${data}${padding}`;
 }
 
 /** A checkpoint success frame, read word by word with every check a canonical re-encoding would make. */

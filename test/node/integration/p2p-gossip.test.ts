@@ -238,6 +238,21 @@ describe("p2p gossip: three nodes on loopback, real libp2p (DESIGN §4, §5)", f
     expect(c.received.find((r) => r.topic === "attribution")?.value).to.deep.equal(attribution);
   });
 
+  it("discover through the DHT a peer it was never told of, and dial it", async () => {
+    const dht = { dht: true, dhtPrivateAddresses: true };
+    const seed = await startNode(dir, "dht-seed", dht);
+    const left = await startNode(dir, "dht-left", { ...dht, bootstrap: seed.network.getMultiaddrs() });
+    const right = await startNode(dir, "dht-right", { ...dht, bootstrap: seed.network.getMultiaddrs() });
+    try {
+      await waitFor(
+        () => left.network.getConnectedPeers().includes(right.network.peerId),
+        "left to find right through the seed's DHT and connect",
+      );
+    } finally {
+      await closeAll(left.network, right.network, seed.network);
+    }
+  });
+
   it("keep its peer id across restarts (the key file)", async () => {
     const first = await startNode(dir, "restarting");
     const id = first.network.peerId;

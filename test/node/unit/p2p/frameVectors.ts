@@ -231,7 +231,7 @@ export function buildFrameVectors(): FrameVector[] {
   ];
 }
 
-/** Pretty JSON, two-space indented, with a final LF; non-ASCII characters as `\\uXXXX` escapes, so the file is ASCII. */
+/** Pretty JSON, two-space indented, with a final LF; non-ASCII characters as `\\uXXXX` escapes (an ASCII file). */
 export function serializeVectors(vectors: unknown): string {
   const json = JSON.stringify(vectors, null, 2).replace(
     /[\u007f-\uffff]/g,

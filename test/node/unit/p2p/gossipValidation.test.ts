@@ -52,6 +52,7 @@ function harness(options: { validate?: (payload: Uint8Array) => Promise<void>; q
     onGossipValidation: (topic, outcome, code) => void counted.push({ topic, outcome, code }),
     onGossipHandlerError: () => {},
     onReqResp: () => {},
+    onDiscoveryDropped: () => {},
   };
   const logger = {
     debug: () => {},
