@@ -54,10 +54,11 @@ describe("p2p Sybil harness: 6 honest nodes, 10 Sybils on one IP (THREATS #48, r
     // (a) never forward: joins the mesh of every honest node.
     for (let i = 0; i < SILENT; i++) lurkers.push(await lurker(() => true));
     for (let i = 0; i < SPAMMERS; i++) spammers.push(await createRawHost());
+    // One dial at a time: libp2p limits the handshakes a node takes at once, and resets the rest.
     for (const host of [...lurkers.slice(FLASH), ...spammers]) {
       for (const node of honest) await host.dial(multiaddr(node.network.getMultiaddrs()[0] ?? ""));
     }
-    for (const host of spammers) for (const node of honest) await attach(host, node, RECORDS);
+    for (const host of spammers) for (const node of honest) await attach(host, node, RECORDS, 30_000);
     await waitFor(
       () => honest.every((node) => node.network.getMeshPeers("records").length >= 2),
       "every honest node to hold a records mesh",

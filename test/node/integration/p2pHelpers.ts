@@ -151,13 +151,14 @@ export async function createRawHost(): Promise<RawHost> {
 }
 
 /** Connects `host` to `node` and waits until the host knows `node` subscribes to `topic` (so publishing reaches it). */
-export async function attach(host: RawHost, node: TestNode, topic: string): Promise<void> {
+export async function attach(host: RawHost, node: TestNode, topic: string, timeoutMs = 10_000): Promise<void> {
   const [address] = node.network.getMultiaddrs();
   if (address === undefined) throw new Error("the node listens nowhere");
   await host.dial(multiaddr(address));
   await waitFor(
     () => host.services.pubsub.getSubscribers(topic).some((peer) => peer.toString() === node.network.peerId),
     `${host.peerId} to see ${node.network.peerId} subscribed to ${topic}`,
+    timeoutMs,
   );
 }
 
