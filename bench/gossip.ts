@@ -17,10 +17,12 @@ import { Network } from "../node/src/p2p/index.js";
 import type { Entry } from "../node/src/protocol/index.js";
 
 const OUT = new URL("./results/", import.meta.url);
-/** After the last publish, how long receivers may still deliver before the run is cut. */
-const DRAIN_MS = 3_000;
+/** After the last publish, receivers may go on delivering until none has delivered anything for this long... */
+const DRAIN_IDLE_MS = 3_000;
+/** ...or until this long has passed: what has not arrived by then counts as lost. */
+const DRAIN_MAX_MS = 60_000;
 /** Past this, the parent kills every child whatever they are doing. */
-const HARD_DEADLINE_MS = 180_000;
+const HARD_DEADLINE_MS = 240_000;
 
 type ToChild =
   | { type: "connect"; addresses: string[] }
@@ -31,8 +33,16 @@ type ToChild =
 type FromChild =
   | { type: "ready"; address: string }
   | { type: "connected" }
-  | { type: "status"; meshPeers: number }
-  | { type: "report"; published: number; latencies: number[]; received: number; cpuMs: number }
+  | { type: "status"; meshPeers: number; received: number; published: number }
+  | {
+      type: "report";
+      published: number;
+      latencies: number[];
+      received: number;
+      cpuMs: number;
+      peerScores: number[];
+      meshPeers: number;
+    }
   | { type: "closed" };
 
 /** The wall clock in fractional ms, comparable across processes on one machine. */
@@ -106,7 +116,7 @@ async function child(index: number, dir: string): Promise<void> {
         send({ type: "connected" });
         break;
       case "status":
-        send({ type: "status", meshPeers: network.getMeshPeers("records").length });
+        send({ type: "status", meshPeers: network.getMeshPeers("records").length, received, published });
         break;
       case "run": {
         // One message of `batch` entries every batch / rate seconds, on schedule: a late tick sends what is due.
@@ -130,7 +140,15 @@ async function child(index: number, dir: string): Promise<void> {
         break;
       }
       case "report":
-        send({ type: "report", published, latencies, received, cpuMs: cpuMsSince(cpuAtStart) });
+        send({
+          type: "report",
+          published,
+          latencies,
+          received,
+          cpuMs: cpuMsSince(cpuAtStart),
+          peerScores: network.getConnectedPeers().map((peer) => network.getPeerScore(peer)),
+          meshPeers: network.getMeshPeers("records").length,
+        });
         break;
       case "close":
         await network.close();
@@ -200,15 +218,17 @@ async function parent(): Promise<void> {
       c.send({ type: "connect", addresses: [...new Set(targets)] } satisfies ToChild);
       await done;
     }
-    const meshStart = now();
-    for (;;) {
-      const sizes = await Promise.all(
+    const status = () =>
+      Promise.all(
         children.map(async (c) => {
-          const status = next(c, "status");
+          const reply = next(c, "status");
           c.send({ type: "status" } satisfies ToChild);
-          return ((await status) as Extract<FromChild, { type: "status" }>).meshPeers;
+          return (await reply) as Extract<FromChild, { type: "status" }>;
         }),
       );
+    const meshStart = now();
+    for (;;) {
+      const sizes = (await status()).map((s) => s.meshPeers);
       if (sizes.every((s) => s >= Math.min(3, nodes - 1))) break;
       if (now() - meshStart > 30_000) throw new Error(`no mesh after 30 s: ${sizes.join(",")}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -219,7 +239,25 @@ async function parent(): Promise<void> {
     const startAt = now() + 500;
     for (const c of children)
       c.send({ type: "run", startAt, seconds, ratePerNode: rate / nodes, batch } satisfies ToChild);
-    await new Promise((resolve) => setTimeout(resolve, 500 + seconds * 1000 + DRAIN_MS));
+    await new Promise((resolve) => setTimeout(resolve, 500 + seconds * 1000));
+    // Drain: wait while deliveries still arrive (late is not lost), up to a bound.
+    const drainStart = now();
+    let lastProgress = now();
+    let lastReceived = -1;
+    for (;;) {
+      const statuses = await status();
+      const received = statuses.reduce((sum, s) => sum + s.received, 0);
+      const published = statuses.reduce((sum, s) => sum + s.published, 0);
+      if (received !== lastReceived) {
+        lastReceived = received;
+        lastProgress = now();
+      }
+      const complete = published === Math.round(rate * seconds) && received === published * (nodes - 1);
+      if (complete || now() - lastProgress > DRAIN_IDLE_MS || now() - drainStart > DRAIN_MAX_MS) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const drainMs = now() - drainStart;
+    console.error(`bench/gossip: drained for ${(drainMs / 1000).toFixed(1)} s`);
     const reports = (await Promise.all(
       children.map(async (c) => {
         const report = next(c, "report");
@@ -240,6 +278,7 @@ async function parent(): Promise<void> {
     const latencies = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const expected = published * (nodes - 1);
     const cpuSeconds = reports.reduce((s, r) => s + r.cpuMs, 0) / 1000;
+    const scores = reports.flatMap((r) => r.peerScores);
     const round = (x: number) => Math.round(x * 100) / 100;
     const result = {
       what: "gossip delivery latency: publish on one node to the handler of each other node, real libp2p on loopback",
@@ -260,14 +299,18 @@ async function parent(): Promise<void> {
         seconds,
         entriesPerMessage: batch,
         outputTextBytes: 400,
-        validator: "decodeRecordsMessage (structure only, no signature recovery)",
+        validator: "none beyond the p2p layer's decodeRecordsMessage (no signature recovery)",
         meshFormationMs: Math.round(meshMs),
+        drainMs: Math.round(drainMs),
       },
       published,
       deliveries: received,
       expectedDeliveries: expected,
       deliveryRatio: round(received / expected),
       cpuSecondsAllNodes: round(cpuSeconds),
+      // What the nodes thought of each other at the end: an overloaded node breaks IWANT promises (P7).
+      peerScores: { min: round(Math.min(...scores)), max: round(Math.max(...scores)) },
+      meshPeersPerNode: reports.map((r) => r.meshPeers),
       cpuMicrosecondsPerDelivery: round((cpuSeconds * 1e6) / received),
       latencyMs: {
         p50: round(percentile(latencies, 50)),

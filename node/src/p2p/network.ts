@@ -39,6 +39,7 @@ import {
   MAX_CHECKPOINT_CHUNK_BYTES,
   MAX_RECORDS_PER_RESPONSE,
   MAX_SAMPLES_PER_RESPONSE,
+  REQ_RESP_PROTOCOLS,
   type SampleItem,
 } from "./reqRespFrames.js";
 import {
@@ -227,7 +228,18 @@ export class Network {
     }
     const reqResp = new ReqResp(libp2p, modules.handlers, opts.reqResp, logger, metrics);
     await reqResp.start();
-    const peerManager = new PeerManager(libp2p, opts.targetPeers, logger, metrics);
+    const peerManager = new PeerManager(
+      libp2p,
+      {
+        targetPeers: opts.targetPeers,
+        dialIntervalMs: opts.dialIntervalMs,
+        networkProtocol: REQ_RESP_PROTOCOLS.records,
+        // A graylisted peer's RPCs are dropped unread: a connection to it is worth nothing.
+        isDialable: (peerId) => gossip.getScore(peerId) >= GOSSIP_SCORE_THRESHOLDS.graylistThreshold,
+      },
+      logger,
+      metrics,
+    );
     peerManager.start();
     logger.info("P2p network started", {
       peerId: libp2p.peerId.toString(),

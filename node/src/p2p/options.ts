@@ -20,6 +20,8 @@ export type NetworkOptions = ScoringOptions & {
   dhtPrivateAddresses: boolean;
   /** Discovered peers are dialled while we hold fewer connections than this. */
   targetPeers: number;
+  /** How often known peers of our network are redialled while we hold fewer than `targetPeers` connections. */
+  dialIntervalMs: number;
   /** Most connections at once: libp2p closes the least valuable beyond it. */
   maxPeers: number;
   /** Most accepted gossip messages waiting for their handler, per topic; beyond it messages are IGNOREd. */
@@ -45,6 +47,8 @@ export const defaultNetworkOptions: Omit<NetworkOptions, "peerKeyPath"> = {
   dhtPrivateAddresses: false,
   // Gossipsub's mesh wants D = 6 to 12 peers per topic; 25 connections leave room for churn and auditors.
   targetPeers: 25,
+  // Lost peers come back within seconds, and a node below target tries a few known peers at a time.
+  dialIntervalMs: 10_000,
   maxPeers: 50,
   // Production: 4+ peers on one IP start costing score (DESIGN §5); a loopback network must set the weight to 0.
   ipColocationFactorWeight: -30,

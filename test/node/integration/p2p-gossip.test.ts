@@ -253,6 +253,25 @@ describe("p2p gossip: three nodes on loopback, real libp2p (DESIGN §4, §5)", f
     }
   });
 
+  it("redial a peer of its network after losing the connection", async () => {
+    const left = await startNode(dir, "redial-left", { dialIntervalMs: 200 });
+    // The default interval (10 s): only left redials within the test.
+    const right = await startNode(dir, "redial-right");
+    try {
+      await left.network.connect(right.network.getMultiaddrs()[0] ?? "");
+      // Gossipsub sees the peer's subscriptions once identify told the peer store what it speaks.
+      await waitFor(() => left.network.getSubscribers("records").includes(right.network.peerId), "identify to finish");
+      await left.network.disconnect(right.network.peerId);
+      expect(left.network.getConnectedPeers()).to.not.include(right.network.peerId);
+      await waitFor(
+        () => left.network.getConnectedPeers().includes(right.network.peerId),
+        "left to redial right from its peer store",
+      );
+    } finally {
+      await closeAll(left.network, right.network);
+    }
+  });
+
   it("keep its peer id across restarts (the key file)", async () => {
     const first = await startNode(dir, "restarting");
     const id = first.network.peerId;
