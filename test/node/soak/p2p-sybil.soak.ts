@@ -7,8 +7,16 @@ import { expect } from "chai";
 import type { Hex } from "viem";
 import { GOSSIP_SCORE_THRESHOLDS, GOSSIP_TOPICS } from "../../../node/src/p2p/index.js";
 import { type Entry, encodeRecordsMessage, getMessageId } from "../../../node/src/protocol/index.js";
+import {
+  attach,
+  closeAll,
+  createRawHost,
+  type RawHost,
+  startNode,
+  type TestNode,
+  waitFor,
+} from "../integration/p2pHelpers.js";
 import { makeEntry } from "../unit/p2p/helpers.js";
-import { attach, closeAll, createRawHost, type RawHost, startNode, type TestNode, waitFor } from "./p2pHelpers.js";
 
 const RECORDS = GOSSIP_TOPICS.records;
 const HONEST = 6;
