@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { bootstrap } from "@libp2p/bootstrap";
-import { type GossipSub, gossipsub, StrictSign } from "@libp2p/gossipsub";
+import { type GossipSub, gossipsub, StrictSign, TopicValidatorResult } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p } from "@libp2p/interface";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from "@libp2p/kad-dht";
@@ -397,16 +397,18 @@ export class Network {
   }
 
   /**
-   * Stops discovery, unsubscribes, lets the handlers finish the messages already accepted, then stops the host.
-   * Idempotent.
+   * Stops discovery, stops accepting and unsubscribes, lets the handlers finish the messages already accepted, then
+   * stops the host. Idempotent.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.peerManager.stop();
     for (const name of GOSSIP_TOPIC_NAMES) {
+      // From now on every message is IGNOREd: nothing new reaches a handler (or is forwarded) while the queues drain.
+      // Removing the validator instead would let gossipsub accept messages unvalidated.
+      this.gossip.topicValidators.set(GOSSIP_TOPICS[name], async () => TopicValidatorResult.Ignore);
       this.gossip.unsubscribe(GOSSIP_TOPICS[name]);
-      this.gossip.topicValidators.delete(GOSSIP_TOPICS[name]);
     }
     await Promise.all(GOSSIP_TOPIC_NAMES.map((name) => this.queues[name].drain()));
     await this.reqResp.stop();
