@@ -3,13 +3,14 @@
 // bench/results/gas.json and prints a table.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
 import { type GasLedger, type RegistriesTourResult, runRegistriesTour, signPermit } from "../node/src/devnet/index.js";
 
 const OPEN = 10n ** 18n;
 const DATA = new URL("../trainer/data/advertise/", import.meta.url);
 const OUT = new URL("./results/", import.meta.url);
 
-type Connection = Awaited<ReturnType<typeof network.create>>;
+type Connection = NetworkConnection;
 
 /** The user-facing functions the tour leaves out: stake top-ups and exits, metadata, bonds, leaks, non-reveals. */
 async function measureTheRest(connection: Connection, tour: RegistriesTourResult, gas: GasLedger): Promise<void> {

@@ -232,7 +232,7 @@ async function measureRedeemMany(w: World, payer: Wallet, payerKey: Hex) {
   const sameHundredOne = await redeemMany(w, Array(101).fill(payerKey), lanes(101, 4n));
 
   // Lanes of 50 payers, one each.
-  const payers = [];
+  const payers: Awaited<ReturnType<typeof fundedPayer>>[] = [];
   for (let i = 0; i < 50; i++) payers.push(await fundedPayer(w, `payer ${i}`, 10n * OPEN));
   const of = (seq: bigint) => payers.map((p) => receipt(w, p.wallet.address, 0, seq));
   await redeemMany(
