@@ -30,8 +30,6 @@ export class LaneTracker {
   private readonly after = new Map<Hex, { state: LaneState; receipt: Receipt }>();
   /** Receipts accepted in this message, by `${laneKey}/${seq}`. */
   private readonly accepted = new Map<string, StoredReceipt>();
-  /** Lanes with a gap earlier in this message, and the seq they wait for. */
-  private readonly waiting = new Map<Hex, bigint>();
 
   constructor(private readonly lanes: LaneReader) {}
 
@@ -45,11 +43,6 @@ export class LaneTracker {
     const lane = laneRefOf(laneKey, receipt);
     const state = await this.stateOf(laneKey);
     const last = state?.seq ?? 0n;
-    const waitingFor = this.waiting.get(laneKey);
-    if (waitingFor !== undefined) {
-      // [IGNORE] DESIGN §4: a gap earlier in this message; what follows it cannot be judged either.
-      return unjudgeable(ValidationErrorCode.SEQ_GAP, lane, waitingFor, receipt.seq, where);
-    }
     if (receipt.seq === last + 1n) {
       const expected = (state?.cumulative ?? 0n) + receipt.value;
       // [REJECT] DESIGN §4: cumulative starts at the first value and rises by each value (THREATS #4).
@@ -72,7 +65,6 @@ export class LaneTracker {
       };
     }
     if (receipt.seq > last + 1n) {
-      this.waiting.set(laneKey, last + 1n);
       // [IGNORE] DESIGN §4: receipts between are missing; we cannot judge yet (THREATS #47).
       return unjudgeable(ValidationErrorCode.SEQ_GAP, lane, last + 1n, receipt.seq, where);
     }

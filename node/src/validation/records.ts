@@ -30,7 +30,7 @@ import { withInternalErrorsIgnored } from "./receipt.js";
 import type { AcceptedEntry, AcceptedRecords, SignedReceipt, SignedRecord, ValidationContext } from "./types.js";
 
 /** An entry after the rules that need no context: its receipt digest, and whether its text did not travel. */
-type Checked = { receiptDigest: Hex; private: boolean };
+type Checked = { entry: Entry; where: At; receiptDigest: Hex; private: boolean };
 
 /** A checked entry with its signers recovered. */
 type Authenticated = { entry: Entry; signed: SignedReceipt; record: SignedRecord; private: boolean; where: At };
@@ -44,7 +44,7 @@ type Authenticated = { entry: Entry; signed: SignedReceipt; record: SignedRecord
  * persist in one atomic batch; throws a {@link ValidationError}, whose `action` gossipsub gets.
  *
  * @param payload the message data as received
- * @param from the peer it came from (logging and error context only: no rule depends on who relayed it)
+ * @param from the peer it came from, handed back for the caller's logs: no rule depends on who relayed it
  */
 export async function validateRecordsMessage(
   payload: Hex | Uint8Array,
@@ -57,15 +57,12 @@ export async function validateRecordsMessage(
     // Every rule that needs no context first, for every entry: cheap, and a REJECT needs no chain.
     const checked = entries.map((entry, index) => checkEntry(domain, entry, at(index)));
     const authenticated: Authenticated[] = [];
-    for (const [index, entry] of entries.entries()) {
-      const done = checked[index];
-      if (done === undefined) throw new Error(`entry ${index} was not checked`);
-      authenticated.push(await recoverEntry(domain, entry, done, at(index)));
-    }
+    for (const item of checked) authenticated.push(await recoverEntry(domain, item));
 
     const chain = new ChainReader(ctx.chain);
     const lanesRead = new LaneReader(ctx.lanes);
     await requireSynced(chain);
+    // decodeRecordsMessage guarantees 1 to 256 entries, all of one node.
     const node = entries[0]?.receipt.node as Address;
     const operator = await chain.operatorOf(node);
     // [REJECT] DESIGN §4: records are signed by the operator of receipt.node, so the node is registered (THREATS #1).
@@ -143,6 +140,7 @@ function decode(payload: Hex): Entry[] {
 function checkEntry(domain: SettlementDomain, entry: Entry, where: At): Checked {
   const { receipt, record, outputText } = entry;
   const receiptDigest = checkSignedReceipt(domain, receipt, entry.receiptSig, where);
+  const checked = { entry, where, receiptDigest };
   // [REJECT] DESIGN §4: token counts fit, datasetIds strictly ascending, weights > 0 summing to 1,000,000.
   rejectOnReceiptError(ValidationErrorCode.RECORD_INVALID, where, () => checkInferenceRecord(record));
   // [REJECT] DESIGN §4: the record's signature is 65 bytes r‖s‖v with low s, like every signature.
@@ -159,7 +157,7 @@ function checkEntry(domain: SettlementDomain, entry: Entry, where: At): Checked 
     });
   }
   // An empty text is private mode: the outputHash of a text that did not travel cannot be recomputed (DESIGN §4).
-  if (outputText === "") return { receiptDigest, private: true };
+  if (outputText === "") return { ...checked, private: true };
   const outputHash = hashOutputText(outputText);
   // [REJECT] DESIGN §4: outputHash = keccak256(utf8(output text)).
   if (!sameHex(record.outputHash, outputHash)) {
@@ -170,28 +168,19 @@ function checkEntry(domain: SettlementDomain, entry: Entry, where: At): Checked 
       ...where,
     });
   }
-  return { receiptDigest, private: false };
+  return { ...checked, private: false };
 }
 
 /** Who signed the entry's receipt and record: the costly part (two secp256k1 recoveries), after the cheap rules. */
-async function recoverEntry(
-  domain: SettlementDomain,
-  entry: Entry,
-  checked: Checked,
-  where: At,
-): Promise<Authenticated> {
+async function recoverEntry(domain: SettlementDomain, checked: Checked): Promise<Authenticated> {
+  const { entry, where, receiptDigest } = checked;
   const { receipt, receiptSig, record, recordSig } = entry;
-  const signed = {
-    receipt,
-    signature: receiptSig,
-    digest: checked.receiptDigest,
-    signer: await recoverStrictSigner(checked.receiptDigest, receiptSig),
-  };
+  const signer = await recoverStrictSigner(receiptDigest, receiptSig);
   const recordId = getInferenceRecordDigest(domain, record);
   const recordSigner = await recoverStrictSigner(recordId, recordSig);
   return {
     entry,
-    signed,
+    signed: { receipt, signature: receiptSig, digest: receiptDigest, signer },
     record: { record, recordSig, recordId, signer: recordSigner },
     private: checked.private,
     where,

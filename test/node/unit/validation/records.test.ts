@@ -381,7 +381,7 @@ describe("validateRecordsMessage (gossip path)", () => {
       });
     });
 
-    it("ignores the entries that follow a gap in the same lane too", async () => {
+    it("ignores a batch whose lane starts past a gap, whatever follows in that lane", async () => {
       const entries = await entriesOf([receiptOf({ seq: 2n }), receiptOf({ seq: 3n })]);
       await expectValidationError(validate(encodeRecordsMessage(entries)), IGNORE, ValidationErrorCode.SEQ_GAP, {
         index: 0,
