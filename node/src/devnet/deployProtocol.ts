@@ -1,4 +1,5 @@
 import type { NetworkConnection } from "hardhat/types/network";
+import { type Address, getAddress } from "viem";
 import ProtocolModule from "../../../ignition/modules/Protocol.js";
 import type {
   AdapterRegistry,
@@ -9,6 +10,7 @@ import type {
   PaymentEscrow,
   Settlement,
 } from "../../../types/ethers-contracts/index.js";
+import type { Deployment } from "../chain/index.js";
 
 /** The deployed protocol, as typed ethers contracts. */
 export interface Protocol {
@@ -19,6 +21,8 @@ export interface Protocol {
   readonly adapterRegistry: AdapterRegistry;
   readonly paymentEscrow: PaymentEscrow;
   readonly settlement: Settlement;
+  /** The addresses, chain id and first block, as `chain.deploymentFile` holds them. */
+  readonly deployment: Deployment;
 }
 
 const MINUTE = 60n;
@@ -55,9 +59,26 @@ export async function deployProtocol(
   connection: NetworkConnection,
   parameters: Record<string, Record<string, bigint | string>> = DEVNET_PARAMETERS,
 ): Promise<Protocol> {
-  const deployed = await connection.ignition.deploy(ProtocolModule, { parameters });
   const { ethers } = connection;
+  const deployBlock = BigInt(await ethers.provider.getBlockNumber()) + 1n;
+  const deployed = await connection.ignition.deploy(ProtocolModule, { parameters });
+  const address = async (contract: { getAddress(): Promise<string> }): Promise<Address> =>
+    getAddress(await contract.getAddress());
+  const deployment: Deployment = {
+    chainId: Number((await ethers.provider.getNetwork()).chainId),
+    deployBlock,
+    contracts: {
+      openToken: await address(deployed.token),
+      datanetRegistry: await address(deployed.datanetRegistry),
+      nodeRegistry: await address(deployed.nodeRegistry),
+      adapterRegistry: await address(deployed.adapterRegistry),
+      arbiter: await address(deployed.arbiter),
+      paymentEscrow: await address(deployed.paymentEscrow),
+      settlement: await address(deployed.settlement),
+    },
+  };
   return {
+    deployment,
     token: await ethers.getContractAt("OpenToken", await deployed.token.getAddress()),
     arbiter: await ethers.getContractAt("Arbiter", await deployed.arbiter.getAddress()),
     datanetRegistry: await ethers.getContractAt("DatanetRegistry", await deployed.datanetRegistry.getAddress()),
