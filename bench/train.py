@@ -7,6 +7,11 @@ evaluated on the shipped held-out split. Goals from issue 5: LoRA's step time �
 QLoRA base weights ≤ 4.2 bits per parameter, QLoRA's ROUGE-L within 1 point of 16-bit LoRA's.
 
 Usage: python3 bench/train.py [--steps N] [--eval-samples N] [--methods qlora,lora,ptuning,ptuning128,full]
+       [--device cpu|cuda] [--hidden-size H --layers L --pretrain-steps P] [--batch-size B] [--out FILE]
+
+On CUDA the peak GPU memory (torch.cuda.max_memory_allocated) is measured too, which is where QLoRA's saving shows;
+`--hidden-size`/`--layers` make a larger built-in model (`--pretrain-steps 0`: random weights, for speed and memory
+only: its ROUGE means nothing).
 """
 
 from __future__ import annotations
@@ -48,16 +53,20 @@ METHODS = {
 }
 
 
-def model_folder() -> Path:
+def model_folder(recipe: Recipe) -> Path:
     cache = Path(os.environ.get("OLP_CACHE", Path.home() / ".cache" / "olp-trainer"))
-    folder = cache / f"builtin-seed{Recipe.seed}"
-    make_builtin_model(folder, Recipe(), lambda *_a, **f: print(f"  make-model {f}", file=sys.stderr) if f.get("step", 0) % 100 == 0 else None)
+    default = recipe == Recipe()
+    name = f"builtin-seed{recipe.seed}" if default else f"builtin-seed{recipe.seed}-h{recipe.hiddenSize}-l{recipe.layers}-p{recipe.pretrainSteps}"
+    folder = cache / name
+    make_builtin_model(folder, recipe, lambda *_a, **f: print(f"  make-model {f}", file=sys.stderr) if f.get("step", 0) % 100 == 0 else None)
     return folder
 
 
-def child(name: str, steps: int, eval_samples: int, model: str) -> dict:
+def child(name: str, steps: int, eval_samples: int, model: str, overrides: dict) -> dict:
     """One method's run; returns its measurements."""
-    config = TrainConfig(**{**METHODS[name], "steps": steps, "evalSamples": eval_samples})
+    config = TrainConfig(**{**METHODS[name], "steps": steps, "evalSamples": eval_samples, **overrides})
+    if config.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
     step_times: list[float] = []
     last = [time.perf_counter()]
 
@@ -105,6 +114,9 @@ def child(name: str, steps: int, eval_samples: int, model: str) -> dict:
         "rouge2": report["rouge2"],
         "rougeL": report["rougeL"],
         "torchThreads": torch.get_num_threads(),
+        "device": config.device,
+        "batchSize": config.batchSize,
+        "peakGpuMemoryMiB": torch.cuda.max_memory_allocated() / 2**20 if config.device == "cuda" else None,
     }
 
 
@@ -113,20 +125,31 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--eval-samples", type=int, default=100)
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--batch-size", type=int, help="samples per step (default: the config's)")
+    parser.add_argument("--hidden-size", type=int, default=Recipe.hiddenSize, help="built-in model width")
+    parser.add_argument("--layers", type=int, default=Recipe.layers, help="built-in model depth")
+    parser.add_argument("--pretrain-steps", type=int, default=Recipe.pretrainSteps, help="0: random weights")
+    parser.add_argument("--out", default=str(RESULTS), help="where the JSON goes")
+    parser.add_argument("--overrides", help=argparse.SUPPRESS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, args.steps, args.eval_samples, args.model)))
+        print(json.dumps(child(args.child, args.steps, args.eval_samples, args.model, json.loads(args.overrides))))
         return
 
     print("building or reusing the built-in model…", file=sys.stderr)
-    model = model_folder()
+    recipe = Recipe(hiddenSize=args.hidden_size, layers=args.layers, pretrainSteps=args.pretrain_steps)
+    model = model_folder(recipe)
+    overrides = {"device": args.device} | ({"batchSize": args.batch_size} if args.batch_size else {})
+    out = Path(args.out).resolve()
     runs = {}
     for name in args.methods.split(","):
         print(f"{name}: {args.steps} steps…", file=sys.stderr)
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", name, "--steps", str(args.steps), "--eval-samples", str(args.eval_samples), "--model", str(model)],
+            [sys.executable, __file__, "--child", name, "--steps", str(args.steps), "--eval-samples", str(args.eval_samples), "--model", str(model),
+             "--overrides", json.dumps(overrides)],
             capture_output=True, text=True, check=False,
         )
         if proc.returncode != 0:
@@ -147,27 +170,38 @@ def main() -> None:
             diff = 100 * (runs["qlora"]["rougeL"] - runs["lora"]["rougeL"])
             goals["qloraMinusLoraRougeLPoints"] = {"value": diff, "goal": "|x| <= 1", "met": abs(diff) <= 1}
             goals["qloraVsLoraBaseBytes"] = {"value": runs["qlora"]["baseBytes"] / runs["lora"]["baseBytes"], "goal": "smaller is better", "met": None}
+            if runs["qlora"]["peakGpuMemoryMiB"] and runs["lora"]["peakGpuMemoryMiB"]:
+                ratio = runs["qlora"]["peakGpuMemoryMiB"] / runs["lora"]["peakGpuMemoryMiB"]
+                goals["qloraVsLoraPeakGpuMemory"] = {"value": ratio, "goal": "< 1 (QLoRA saves GPU memory)", "met": ratio < 1}
     doc = {
         "benchmark": "train",
         "machine": {"platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(), "python": platform.python_version()},
         "model": str(model),
+        "recipe": {"hiddenSize": recipe.hiddenSize, "layers": recipe.layers, "pretrainSteps": recipe.pretrainSteps},
+        "device": args.device,
+        "gpu": torch.cuda.get_device_name(0) if args.device == "cuda" else None,
+        "torch": torch.__version__,
         "data": "trainer/data/advertise (1,200 train samples, 100 held out)",
         "runs": runs,
         "goals": goals,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(doc, indent=2) + "\n")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
     print(table(runs, goals))
-    print(f"\nwritten {RESULTS.relative_to(ROOT)}")
+    print(f"\nwritten {out}")
+
+
+def gpu_mib(run: dict) -> str:
+    return "-" if run.get("peakGpuMemoryMiB") is None else f"{run['peakGpuMemoryMiB']:.0f}"
 
 
 def table(runs: dict, goals: dict) -> str:
-    head = f"{'method':<11} {'s/step':>7} {'tok/s':>7} {'trainable':>10} {'base bits/p':>11} {'base MiB':>8} {'peak RSS MiB':>12} {'loss first→last':>16} {'eval loss':>9} {'ROUGE-1':>7} {'ROUGE-2':>7} {'ROUGE-L':>7}"
+    head = f"{'method':<11} {'s/step':>7} {'tok/s':>7} {'trainable':>10} {'base bits/p':>11} {'base MiB':>8} {'peak RSS MiB':>12} {'GPU MiB':>8} {'loss first→last':>16} {'eval loss':>9} {'ROUGE-1':>7} {'ROUGE-2':>7} {'ROUGE-L':>7}"
     rows = [head, "-" * len(head)]
     for name, r in runs.items():
         rows.append(
             f"{name:<11} {r['stepSeconds']:>7.3f} {r['tokensPerSecond']:>7.0f} {r['trainableParameters']:>10,} {r['baseBitsPerParameter']:>11.2f} "
-            f"{r['baseBytes'] / 2**20:>8.2f} {r['peakRssMiB']:>12.0f} {r['firstSegmentLoss']:>7.3f} → {r['lastSegmentLoss']:<6.3f} {r['evalLoss']:>9.3f} "
+            f"{r['baseBytes'] / 2**20:>8.2f} {r['peakRssMiB']:>12.0f} {gpu_mib(r):>8} {r['firstSegmentLoss']:>7.3f} → {r['lastSegmentLoss']:<6.3f} {r['evalLoss']:>9.3f} "
             f"{100 * r['rouge1']:>7.2f} {100 * r['rouge2']:>7.2f} {100 * r['rougeL']:>7.2f}"
         )
     rows.append("")
