@@ -28,6 +28,7 @@ const STATIC_FILES: Readonly<Record<string, string>> = {
   "charts.js": "text/javascript; charset=utf-8",
   "format.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
+  "favicon.svg": "image/svg+xml",
 };
 
 /**
@@ -91,7 +92,10 @@ export function createExplorerHandler(opts: ExplorerHandlerOpts): ExplorerHandle
       }
       case "datanets": {
         const s = await source.getSnapshot();
-        return [200, { blockNumber: s.blockNumber, datanets: s.datanets, datasets: s.datasets, duplicates: s.duplicates }];
+        return [
+          200,
+          { blockNumber: s.blockNumber, datanets: s.datanets, datasets: s.datasets, duplicates: s.duplicates },
+        ];
       }
       case "adapters": {
         const s = await source.getSnapshot();

@@ -111,7 +111,10 @@ export class ExplorerSource {
     this.logger = modules.logger;
     this.maxEvents = positive("maxEvents", opts.maxEvents ?? EXPLORER_DEFAULTS.maxEvents);
     this.maxEntities = positive("maxEntities", opts.maxEntities ?? EXPLORER_DEFAULTS.maxEntities);
-    this.maxScannedRecords = positive("maxScannedRecords", opts.maxScannedRecords ?? EXPLORER_DEFAULTS.maxScannedRecords);
+    this.maxScannedRecords = positive(
+      "maxScannedRecords",
+      opts.maxScannedRecords ?? EXPLORER_DEFAULTS.maxScannedRecords,
+    );
     this.maxBlockRange = opts.maxBlockRange ?? EXPLORER_DEFAULTS.maxBlockRange;
     if (this.maxBlockRange <= 0n) throw new RangeError(`maxBlockRange must be positive, found ${this.maxBlockRange}`);
     this.scannedTo = this.deployment.deployBlock - 1n;
@@ -154,7 +157,10 @@ export class ExplorerSource {
    */
   async getAttribution(): Promise<AttributionView> {
     const snapshot = await this.getSnapshot();
-    const rows = new Map<bigint, { uri: string; claimed: bigint; records: number; attributedValue: bigint; spans: number }>();
+    const rows = new Map<
+      bigint,
+      { uri: string; claimed: bigint; records: number; attributedValue: bigint; spans: number }
+    >();
     const row = (datasetId: bigint) => {
       let r = rows.get(datasetId);
       if (r === undefined) {
@@ -212,7 +218,12 @@ export class ExplorerSource {
     const started = Date.now();
     await this.scanEvents(head);
     const { contracts } = this.deployment;
-    const read = <const TAbi extends Abi>(address: Address, abi: TAbi, functionName: string, args: readonly unknown[] = []) =>
+    const read = <const TAbi extends Abi>(
+      address: Address,
+      abi: TAbi,
+      functionName: string,
+      args: readonly unknown[] = [],
+    ) =>
       // Each call names a function of the ABI it passes; viem checks the rest at run time.
       this.client.readContract({ address, abi, functionName, args, blockNumber: head } as never) as Promise<unknown>;
 
@@ -354,7 +365,17 @@ export class ExplorerSource {
     // Redemptions, split by their pool's bps (fixed by the pool's first redemption), grouped per pool and per epoch.
     const poolKeys = new Map<string, { node: Address; versionId: bigint; epoch: bigint }>();
     for (const r of this.redeemed) poolKeys.set(poolKey(r.node, r.versionId, r.epoch), r);
-    const poolState = new Map<string, { amount: bigint; claimed: bigint; root: Hex; fellBack: boolean; status: number; bps: { nodeBps: bigint; ownerBps: bigint; datasetsBps: bigint } }>();
+    const poolState = new Map<
+      string,
+      {
+        amount: bigint;
+        claimed: bigint;
+        root: Hex;
+        fellBack: boolean;
+        status: number;
+        bps: { nodeBps: bigint; ownerBps: bigint; datasetsBps: bigint };
+      }
+    >();
     await Promise.all(
       [...poolKeys.entries()].map(async ([key, p]) => {
         const [pool, status] = await Promise.all([
@@ -484,22 +505,74 @@ export class ExplorerSource {
       const toBlock = min(head, fromBlock + this.maxBlockRange - 1n);
       const range = { fromBlock, toBlock, strict: true } as const;
       const [dup, redeemed, posted, claimed, fallback, opened, resolved, prices] = await Promise.all([
-        this.client.getContractEvents({ address: contracts.datanetRegistry, abi: datanetRegistryAbi, eventName: "DuplicateProven", ...range }),
-        this.client.getContractEvents({ address: contracts.settlement, abi: settlementAbi, eventName: "Redeemed", ...range }),
-        this.client.getContractEvents({ address: contracts.settlement, abi: settlementAbi, eventName: "AttributionRootPosted", ...range }),
-        this.client.getContractEvents({ address: contracts.settlement, abi: settlementAbi, eventName: "Claimed", ...range }),
-        this.client.getContractEvents({ address: contracts.settlement, abi: settlementAbi, eventName: "FallbackClaimed", ...range }),
-        this.client.getContractEvents({ address: contracts.arbiter, abi: arbiterAbi, eventName: "ChallengeOpened", ...range }),
-        this.client.getContractEvents({ address: contracts.arbiter, abi: arbiterAbi, eventName: "ChallengeResolved", ...range }),
-        this.client.getContractEvents({ address: contracts.nodeRegistry, abi: nodeRegistryAbi, eventName: "PriceSet", ...range }),
+        this.client.getContractEvents({
+          address: contracts.datanetRegistry,
+          abi: datanetRegistryAbi,
+          eventName: "DuplicateProven",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.settlement,
+          abi: settlementAbi,
+          eventName: "Redeemed",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.settlement,
+          abi: settlementAbi,
+          eventName: "AttributionRootPosted",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.settlement,
+          abi: settlementAbi,
+          eventName: "Claimed",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.settlement,
+          abi: settlementAbi,
+          eventName: "FallbackClaimed",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.arbiter,
+          abi: arbiterAbi,
+          eventName: "ChallengeOpened",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.arbiter,
+          abi: arbiterAbi,
+          eventName: "ChallengeResolved",
+          ...range,
+        }),
+        this.client.getContractEvents({
+          address: contracts.nodeRegistry,
+          abi: nodeRegistryAbi,
+          eventName: "PriceSet",
+          ...range,
+        }),
       ]);
-      this.push("duplicates", this.duplicates, byLogOrder(dup).map((l) => ({ ...l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash })));
+      this.push(
+        "duplicates",
+        this.duplicates,
+        byLogOrder(dup).map((l) => ({ ...l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+      );
       this.push(
         "redemptions",
         this.redeemed,
-        byLogOrder(redeemed).map((l) => ({ ...l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
+        byLogOrder(redeemed).map((l) => ({
+          ...l.args,
+          blockNumber: l.blockNumber,
+          transactionHash: l.transactionHash,
+        })),
       );
-      this.push("roots", this.roots, byLogOrder(posted).map((l) => ({ ...l.args })));
+      this.push(
+        "roots",
+        this.roots,
+        byLogOrder(posted).map((l) => ({ ...l.args })),
+      );
       this.push(
         "claims",
         this.claims,
@@ -507,7 +580,13 @@ export class ExplorerSource {
           ...byLogOrder(claimed).map((l) => ({ log: l, view: { ...l.args, fallback: false } })),
           ...byLogOrder(fallback).map((l) => ({
             log: l,
-            view: { poolId: l.args.poolId, datasetId: l.args.datasetId, owner: l.args.owner, amount: l.args.amount, fallback: true },
+            view: {
+              poolId: l.args.poolId,
+              datasetId: l.args.datasetId,
+              owner: l.args.owner,
+              amount: l.args.amount,
+              fallback: true,
+            },
           })),
         ]
           .sort((a, b) => compareLogs(a.log, b.log))
@@ -529,7 +608,11 @@ export class ExplorerSource {
         })),
       );
       for (const l of resolved) {
-        this.resolved.set(l.args.challengeId, { pot: l.args.pot, burned: l.args.burned, voterReward: l.args.voterReward });
+        this.resolved.set(l.args.challengeId, {
+          pot: l.args.pot,
+          burned: l.args.burned,
+          voterReward: l.args.voterReward,
+        });
       }
       for (const l of byLogOrder(prices)) {
         const key = `${l.args.node}:${l.args.versionId}`;
@@ -599,7 +682,8 @@ function min(a: bigint, b: bigint): bigint {
 }
 
 function positive(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, found ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive integer, found ${value}`);
   return value;
 }
 

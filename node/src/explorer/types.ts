@@ -119,7 +119,12 @@ export type AdapterView = {
 };
 
 /** The four parts of a collection (DESIGN §6); they sum exactly to what was collected. */
-export type SplitView = { readonly burn: bigint; readonly node: bigint; readonly owner: bigint; readonly datasets: bigint };
+export type SplitView = {
+  readonly burn: bigint;
+  readonly node: bigint;
+  readonly owner: bigint;
+  readonly datasets: bigint;
+};
 
 /** A `Redeemed` event with its split. */
 export type RedemptionView = {
@@ -220,7 +225,12 @@ export type ChainSnapshot = {
   readonly blockTimestamp: bigint;
   readonly contracts: Readonly<Record<string, Address>>;
   readonly params: {
-    readonly split: { readonly nodeBps: number; readonly ownerBps: number; readonly datasetsBps: number; readonly protocolBps: number };
+    readonly split: {
+      readonly nodeBps: number;
+      readonly ownerBps: number;
+      readonly datasetsBps: number;
+      readonly protocolBps: number;
+    };
     readonly genesisTime: bigint;
     readonly epochLength: bigint;
     /** The AdapterRegistry's challenge window (seconds). */

@@ -6,6 +6,7 @@ import { createExplorerHandler, ExplorerServer } from "../../../node/src/explore
 import { getPoolId } from "../../../node/src/protocol/index.js";
 import { createExplorerFixture, type ExplorerFixture, SPANS, XSS_OUTPUT } from "./explorerFixture.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies, checked field by field against the chain
 type Json = Record<string, any>;
 
 /** A GET (or another method) against the server, with its status, headers and parsed body. */
@@ -101,7 +102,7 @@ describe("explorer: JSON endpoints against the chain", function () {
       expect(BigInt(node)).to.equal((c * BigInt(split.nodeBps)) / 10_000n);
       expect(BigInt(datasets)).to.equal((c * BigInt(split.datasetsBps)) / 10_000n);
       // The dust of the odd values goes to the burn (DESIGN §6).
-      expect(BigInt(burn) - (c * BigInt(split.protocolBps)) / 10_000n).to.be.within(1n, 3n);
+      expect(Number(BigInt(burn) - (c * BigInt(split.protocolBps)) / 10_000n)).to.be.within(1, 3);
     }
     // The Redeemed events as the chain has them.
     const logs = await f.client.getContractEvents({
@@ -159,7 +160,7 @@ describe("explorer: JSON endpoints against the chain", function () {
     expect(alice.claimed).to.equal(f.claimedByAlice.toString());
     expect(alice.records).to.equal(f.entries.size);
     const value = [...f.entries.values()][0]?.receipt.value ?? 0n;
-    expect(alice.attributedValue).to.equal(((value * 700_000n) / 1_000_000n * BigInt(f.entries.size)).toString());
+    expect(alice.attributedValue).to.equal((((value * 700_000n) / 1_000_000n) * BigInt(f.entries.size)).toString());
     expect(alice.spans).to.equal(5);
 
     const page = await getJson(`${api}records?limit=4`);
@@ -170,7 +171,10 @@ describe("explorer: JSON endpoints against the chain", function () {
 
     const one = await getJson(`${api}records/${f.spanRecordId}`);
     expect(one.spans).to.deep.equal(
-      SPANS.map((s) => ({ text: s.text, datasets: s.datasets.map((d) => ({ datasetId: String(d.datasetId), count: d.count })) })),
+      SPANS.map((s) => ({
+        text: s.text,
+        datasets: s.datasets.map((d) => ({ datasetId: String(d.datasetId), count: d.count })),
+      })),
     );
     expect(one.record.weights).to.deep.equal([
       { datasetId: "1", weightPpm: 700_000 },
@@ -247,6 +251,32 @@ describe("explorer: JSON endpoints against the chain", function () {
     await source.close();
   });
 
+  it("answers 503 with a clear error when the chain cannot be read, without leaking the cause", async () => {
+    const { ExplorerSource } = await import("../../../node/src/explorer/index.js");
+    const failing = new Proxy(f.client, {
+      get(target, key, receiver) {
+        if (key === "getBlockNumber") return async () => Promise.reject(new Error("ECONNREFUSED 10.0.0.7:8545"));
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const source = new ExplorerSource({ deployment: f.tour.protocol.deployment }, { client: failing });
+    const errors: unknown[] = [];
+    const broken = await ExplorerServer.init(
+      { port: 0 },
+      { source, logger: { warn: () => undefined, error: (_m: string, _c?: object, e?: unknown) => errors.push(e) } },
+    );
+    try {
+      const res = await fetchRaw(`${broken.url}api/datanets`);
+      expect(res.status).to.equal(503);
+      expect(JSON.parse(res.text).error).to.equal("the explorer cannot read the chain or the store right now");
+      expect(res.text).to.not.contain("10.0.0.7");
+      expect(errors).to.have.length(1);
+    } finally {
+      await broken.close();
+      await source.close();
+    }
+  });
+
   it("keeps at most maxEvents per list, dropping the oldest and saying so", async () => {
     const { ExplorerSource } = await import("../../../node/src/explorer/index.js");
     const source = new ExplorerSource(
@@ -256,9 +286,9 @@ describe("explorer: JSON endpoints against the chain", function () {
     const s = await source.getSnapshot();
     expect(s.redemptions.map((r) => r.collected)).to.deep.equal(f.collected.slice(1));
     expect(s.truncated).to.include("redemptions");
-    expect(() => new ExplorerSource({ deployment: f.tour.protocol.deployment, maxEvents: 0 }, { client: f.client })).to.throw(
-      /maxEvents must be a positive integer/,
-    );
+    expect(
+      () => new ExplorerSource({ deployment: f.tour.protocol.deployment, maxEvents: 0 }, { client: f.client }),
+    ).to.throw(/maxEvents must be a positive integer/);
     await source.close();
   });
 });
@@ -267,14 +297,17 @@ describe("explorer: JSON endpoints against the chain", function () {
 function rawGet(base: string, path: string): Promise<{ status: number; body: string }> {
   const url = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${path}`, method: "GET" }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, path: `${url.pathname}${path}`, method: "GET" },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          body += chunk;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on("error", reject);
     req.end();
   });

@@ -5,8 +5,8 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { type Address, createPublicClient, custom, type Hex, keccak256, type PublicClient, toHex } from "viem";
-import { type ExplorerSpan, ExplorerSource, storeRecordSource } from "../../../node/src/explorer/index.js";
 import { type RegistriesTourResult, runRegistriesTour } from "../../../node/src/devnet/index.js";
+import { ExplorerSource, type ExplorerSpan, storeRecordSource } from "../../../node/src/explorer/index.js";
 import {
   buildAttributionTree,
   divideLargestRemainder,
@@ -34,7 +34,13 @@ export const XSS_OUTPUT = `<script>window.__xss = "script"</script><img src=x on
 export const SPAN_OUTPUT = "Meet the Linen shirt:   made for everyday life, built to last, and priced for you. Thanks!";
 export const SPANS: ExplorerSpan[] = [
   { text: "linen shirt:", datasets: [{ datasetId: 1n, count: 1 }] },
-  { text: "made for everyday life, built to last, and priced for you.", datasets: [{ datasetId: 1n, count: 4 }, { datasetId: 2n, count: 2 }] },
+  {
+    text: "made for everyday life, built to last, and priced for you.",
+    datasets: [
+      { datasetId: 1n, count: 4 },
+      { datasetId: 2n, count: 2 },
+    ],
+  },
 ];
 
 /** Small Alpaca-shaped dataset files, distinct per contributor (as test/contracts/Protocol.test.ts). */
@@ -162,7 +168,13 @@ export async function createExplorerFixture(): Promise<ExplorerFixture> {
 
   // The first epoch is over: the node posts its pool's root (70 % alice, 30 % bob), then alice claims after the window.
   const pool = await settlement.getPool(node, 1n, firstEpoch);
-  const leaves = divideLargestRemainder(pool.amount, new Map([[1n, 7n], [2n, 3n]]));
+  const leaves = divideLargestRemainder(
+    pool.amount,
+    new Map([
+      [1n, 7n],
+      [2n, 3n],
+    ]),
+  );
   const tree = buildAttributionTree(leaves);
   const { minRootBond, challengeWindow } = await settlement.getParams();
   await (await token.connect(actors.operator).approve(deployment.contracts.settlement, minRootBond)).wait();

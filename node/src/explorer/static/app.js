@@ -3,7 +3,7 @@
 
 import { moneyFlowByEpoch, moneyFlowByRedemption, PARTS, volumeChart } from "./charts.js";
 import { h, table } from "./dom.js";
-import { formatBps, formatOpen, formatPpm, formatTime, shortHex } from "./format.js";
+import { formatBps, formatOpen, formatPpm, formatTime, seqRange, shortHex } from "./format.js";
 
 const TITLES = {
   overview: "Overview",
@@ -60,7 +60,9 @@ async function overview() {
       [{ label: "Epoch" }, { label: "Starts" }, { label: "Inferences", num: true }, { label: "Revenue", num: true }],
       o.epochs.map((e) => [e.epoch, formatTime(e.startTime), e.inferences, amount(e.revenue)]),
     ),
-    o.truncated.length > 0 ? h("p", { class: "meta" }, `Lists cut at their bound (oldest dropped): ${o.truncated.join(", ")}.`) : null,
+    o.truncated.length > 0
+      ? h("p", { class: "meta" }, `Lists cut at their bound (oldest dropped): ${o.truncated.join(", ")}.`)
+      : null,
   ];
 }
 
@@ -151,7 +153,11 @@ async function adapters() {
   const byId = new Map(a.versions.map((v) => [v.id, v]));
   return [
     h("h1", {}, "Adapters"),
-    h("p", { class: "meta" }, `As of block ${a.blockNumber}; challenge window ${Number(a.challengeWindow) / 60} minutes after submission.`),
+    h(
+      "p",
+      { class: "meta" },
+      `As of block ${a.blockNumber}; challenge window ${Number(a.challengeWindow) / 60} minutes after submission.`,
+    ),
     a.adapters.map((ad) =>
       h(
         "section",
@@ -187,7 +193,9 @@ async function adapters() {
               v.datasetIds.map((id) => `#${id}`).join(", "),
               amount(v.bond),
               `${BigInt(v.challengeEnd) > now ? "open until" : "closed at"} ${formatTime(v.challengeEnd)}`,
-              v.prices.length === 0 ? "not priced" : v.prices.map((p) => `${formatOpen(p.price)} (node ${shortHex(p.node)})`).join("; "),
+              v.prices.length === 0
+                ? "not priced"
+                : v.prices.map((p) => `${formatOpen(p.price)} (node ${shortHex(p.node)})`).join("; "),
             ]),
         ),
       ),
@@ -226,7 +234,7 @@ async function settlements() {
         hash(r.node),
         `v${r.versionId}`,
         r.lane,
-        `${r.fromSeq}→${r.toSeq}`,
+        seqRange(r),
         r.epoch,
         amount(r.collected),
         ...PARTS.map((p) => amount(r.parts[p.key])),
@@ -261,13 +269,36 @@ async function settlements() {
     ),
     table(
       "Attribution roots posted",
-      [{ label: "Node" }, { label: "Version" }, { label: "Epoch" }, { label: "Root" }, { label: "Total", num: true }, { label: "Records root" }, { label: "Bond", num: true }, { label: "Challengeable until" }],
-      st.roots.map((r) => [hash(r.node), `v${r.versionId}`, r.epoch, hash(r.root), amount(r.total), hash(r.recordsRoot), amount(r.bond), formatTime(r.challengeEnd)]),
+      [
+        { label: "Node" },
+        { label: "Version" },
+        { label: "Epoch" },
+        { label: "Root" },
+        { label: "Total", num: true },
+        { label: "Records root" },
+        { label: "Bond", num: true },
+        { label: "Challengeable until" },
+      ],
+      st.roots.map((r) => [
+        hash(r.node),
+        `v${r.versionId}`,
+        r.epoch,
+        hash(r.root),
+        amount(r.total),
+        hash(r.recordsRoot),
+        amount(r.bond),
+        formatTime(r.challengeEnd),
+      ]),
     ),
     table(
       "Claims by dataset owners",
       [{ label: "Dataset" }, { label: "Owner" }, { label: "Amount", num: true }, { label: "Against" }],
-      st.claims.map((c) => [`#${c.datasetId}`, hash(c.owner), amount(c.amount), c.fallback ? "contributors root (fallback)" : "attribution root"]),
+      st.claims.map((c) => [
+        `#${c.datasetId}`,
+        hash(c.owner),
+        amount(c.amount),
+        c.fallback ? "contributors root (fallback)" : "attribution root",
+      ]),
     ),
   ];
 }
@@ -291,12 +322,24 @@ async function attribution() {
         { label: "Fees attributed (before the split)", num: true },
         { label: "Span matches", num: true },
       ],
-      at.datasets.map((d) => [datasetLabel(d.datasetId, byId), amount(d.claimed), d.records, amount(d.attributedValue), d.spans]),
+      at.datasets.map((d) => [
+        datasetLabel(d.datasetId, byId),
+        amount(d.claimed),
+        d.records,
+        amount(d.attributedValue),
+        d.spans,
+      ]),
     ),
     h("h2", {}, "Inferences"),
     table(
       "The node's records (open one to see its spans)",
-      [{ label: "Record" }, { label: "Lane / seq" }, { label: "Value", num: true }, { label: "Datasets" }, { label: "Output" }],
+      [
+        { label: "Record" },
+        { label: "Lane / seq" },
+        { label: "Value", num: true },
+        { label: "Datasets" },
+        { label: "Output" },
+      ],
       recs.records.map((r) => [
         link(`#/inference/${r.recordId}`, shortHex(r.recordId, 14)),
         `${r.receipt.lane} / ${r.receipt.seq}`,
@@ -341,7 +384,9 @@ function highlight(text, spans) {
     const end = origin[at + span.text.length - 1] + 1;
     out.push(text.slice(cursorRaw, start));
     const datasets = span.datasets.map((d) => `#${d.datasetId} ×${d.count}`).join(", ");
-    out.push(h("mark", { class: "span", "data-span": index, title: `span ${index + 1}: ${datasets}` }, text.slice(start, end)));
+    out.push(
+      h("mark", { class: "span", "data-span": index, title: `span ${index + 1}: ${datasets}` }, text.slice(start, end)),
+    );
     cursorRaw = end;
     cursorNorm = at + span.text.length;
   }
@@ -375,15 +420,31 @@ async function inference(id) {
     h("h2", { id: "output-heading" }, "Output"),
     r.outputText === ""
       ? h("p", { class: "meta" }, "Private mode: the output text was not published.")
-      : h("div", { class: "output", "data-output": "", "aria-labelledby": "output-heading" }, highlight(r.outputText, spans)),
+      : h(
+          "div",
+          { class: "output", "data-output": "", "aria-labelledby": "output-heading" },
+          highlight(r.outputText, spans),
+        ),
     h("h2", {}, "Matched spans"),
     spans.length === 0
-      ? h("p", { class: "meta" }, r.spans === undefined ? "No span data for this record on this node." : "No span matched: the weights are the training shares.")
+      ? h(
+          "p",
+          { class: "meta" },
+          r.spans === undefined
+            ? "No span data for this record on this node."
+            : "No span matched: the weights are the training shares.",
+        )
       : h(
           "ol",
           { "data-spans": "" },
           spans.map((sp) =>
-            h("li", {}, h("q", {}, sp.text), " — ", sp.datasets.map((d, i) => [i > 0 ? ", " : "", datasetLabel(d.datasetId, byId), ` ×${d.count}`])),
+            h(
+              "li",
+              {},
+              h("q", {}, sp.text),
+              " — ",
+              sp.datasets.map((d, i) => [i > 0 ? ", " : "", datasetLabel(d.datasetId, byId), ` ×${d.count}`]),
+            ),
           ),
         ),
   ];
@@ -450,7 +511,10 @@ async function render() {
   try {
     content = await PAGES[page](arg);
   } catch (err) {
-    content = [h("h1", {}, TITLES[page]), h("p", { role: "alert", class: "alert" }, `Could not load this page: ${err.message}`)];
+    content = [
+      h("h1", {}, TITLES[page]),
+      h("p", { role: "alert", class: "alert" }, `Could not load this page: ${err.message}`),
+    ];
   }
   if (token !== rendering) return;
   main.replaceChildren(...[content].flat(Infinity).filter((x) => x !== null && x !== undefined));

@@ -2,7 +2,7 @@
 // role="img", a title and a description, and a legend; the numbers are also in a table beside it on each page.
 
 import { h, s } from "./dom.js";
-import { formatOpen, ratio } from "./format.js";
+import { formatOpen, ratio, seqRange } from "./format.js";
 
 /** The parts of a settlement, in the order they are drawn (DESIGN §6). */
 export const PARTS = [
@@ -38,7 +38,9 @@ function frame(id, caption, description, width, height, body, legendItems) {
     h(
       "ul",
       { class: "legend" },
-      legendItems.map((item) => h("li", {}, h("span", { class: `swatch ${item.key}`, "aria-hidden": "true" }), item.label)),
+      legendItems.map((item) =>
+        h("li", {}, h("span", { class: `swatch ${item.key}`, "aria-hidden": "true" }), item.label),
+      ),
     ),
   );
 }
@@ -78,7 +80,7 @@ export function moneyFlowByRedemption(redemptions) {
     return s(
       "g",
       { class: "flow", "data-collected": r.collected, "data-index": i },
-      s("text", { x: 6, y: y + 15 }, `v${r.versionId} lane ${r.lane} seq ${r.fromSeq}→${r.toSeq}`),
+      s("text", { x: 6, y: y + 15 }, `v${r.versionId} lane ${r.lane}, ${seqRange(r)}`),
       stack(r.parts, left, y, barLength, row - 8, true, max),
       s("title", {}, `Collected ${formatOpen(r.collected)} in epoch ${r.epoch}`),
     );
@@ -144,7 +146,14 @@ export function volumeChart(epochs) {
       { "data-epoch": e.epoch, "data-revenue": e.revenue, "data-inferences": e.inferences },
       s(
         "rect",
-        { class: "revenue", x, y: (bottom - barHeight).toFixed(2), width: step * 0.6, height: barHeight.toFixed(2), fill: "#0b5cad" },
+        {
+          class: "revenue",
+          x,
+          y: (bottom - barHeight).toFixed(2),
+          width: step * 0.6,
+          height: barHeight.toFixed(2),
+          fill: "#0b5cad",
+        },
         s("title", {}, `Epoch ${e.epoch}: ${formatOpen(e.revenue)} collected, ${e.inferences} inferences`),
       ),
       s("circle", { cx: (x + step * 0.3).toFixed(1), cy: cy.toFixed(1), r: 4, fill: "#e8590c" }),
@@ -162,7 +171,9 @@ export function volumeChart(epochs) {
       s("text", { x: 4, y: bottom - plot + 4 }, formatOpen(maxRevenue.toString(), 2)),
       s("text", { x: width - 120, y: bottom - plot - 8 }, `${maxInferences} inferences`),
       bars,
-      points.length > 1 ? s("polyline", { points: points.join(" "), fill: "none", stroke: "#e8590c", "stroke-width": 2 }) : null,
+      points.length > 1
+        ? s("polyline", { points: points.join(" "), fill: "none", stroke: "#e8590c", "stroke-width": 2 })
+        : null,
     ],
     [
       { key: "revenue", label: "Revenue (OPEN collected)" },

@@ -45,13 +45,27 @@ export function table(caption, columns, rows) {
     "table",
     {},
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : undefined }, c.label)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : undefined }, c.label)),
+      ),
+    ),
     h(
       "tbody",
       {},
       rows.length === 0
         ? h("tr", {}, h("td", { colspan: columns.length, class: "meta" }, "None yet."))
-        : rows.map((row) => h("tr", {}, row.map((cell, i) => h("td", { class: numeric.has(i) ? "num" : undefined }, cell)))),
+        : rows.map((row) =>
+            h(
+              "tr",
+              {},
+              row.map((cell, i) => h("td", { class: numeric.has(i) ? "num" : undefined }, cell)),
+            ),
+          ),
     ),
   );
 }

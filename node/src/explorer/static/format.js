@@ -39,3 +39,11 @@ export function ratio(part, whole) {
   if (w === 0n) return 0;
   return Number((BigInt(part) * 1_000_000n) / w) / 1_000_000;
 }
+
+/** The receipts a redemption first covered: seqs fromSeq+1 … toSeq, or a top-up of an already-covered receipt. */
+export function seqRange(r) {
+  const from = BigInt(r.fromSeq) + 1n;
+  const to = BigInt(r.toSeq);
+  if (from > to) return `top-up of seq ${to}`;
+  return from === to ? `seq ${to}` : `seqs ${from}–${to}`;
+}
