@@ -91,6 +91,8 @@ export class ExplorerSource {
   private readonly maxScannedRecords: number;
 
   private scannedTo: bigint;
+  /** Hash of block `scannedTo`, to notice a reorg (or a devnet reset) under what was scanned. */
+  private scannedHash: Hex | undefined;
   private readonly duplicates: DuplicateProofView[] = [];
   private readonly redeemed: RedeemedRaw[] = [];
   private readonly roots: AttributionRootView[] = [];
@@ -129,9 +131,10 @@ export class ExplorerSource {
   async getSnapshot(): Promise<ChainSnapshot> {
     if (this.closed) throw new Error("the explorer source is closed");
     const head = await this.client.getBlockNumber({ cacheTime: 0 });
-    if (this.snapshot !== undefined && this.snapshot.blockNumber >= head) return this.snapshot;
+    if (this.snapshot !== undefined && this.snapshot.blockNumber === head) return this.snapshot;
     const build = this.queue.then(async () => {
-      if (this.snapshot !== undefined && this.snapshot.blockNumber >= head) return this.snapshot;
+      if (this.snapshot !== undefined && this.snapshot.blockNumber === head) return this.snapshot;
+      await this.resetOnReorg(head);
       this.snapshot = await this.build(head);
       return this.snapshot;
     });
@@ -497,6 +500,27 @@ export class ExplorerSource {
     return snapshot;
   }
 
+  /**
+   * Forgets every event read when the chain under them changed: the head went below what was scanned, or the last
+   * scanned block has another hash now. The next build reads again from the deployment block.
+   */
+  private async resetOnReorg(head: bigint): Promise<void> {
+    if (this.scannedHash === undefined) return;
+    const same =
+      head >= this.scannedTo && (await this.client.getBlock({ blockNumber: this.scannedTo })).hash === this.scannedHash;
+    if (same) return;
+    this.logger?.warn("explorer: the chain changed under the scanned events, reading them again", {
+      scannedTo: this.scannedTo,
+      head,
+    });
+    this.scannedTo = this.deployment.deployBlock - 1n;
+    this.scannedHash = undefined;
+    for (const list of [this.duplicates, this.redeemed, this.roots, this.claims, this.opened]) list.length = 0;
+    this.resolved.clear();
+    this.prices.clear();
+    this.truncated.clear();
+  }
+
   /** Reads the events of blocks `scannedTo + 1 … head`, `maxBlockRange` blocks per request. */
   private async scanEvents(head: bigint): Promise<void> {
     const { contracts } = this.deployment;
@@ -631,6 +655,7 @@ export class ExplorerSource {
       }
       this.scannedTo = toBlock;
     }
+    this.scannedHash = (await this.client.getBlock({ blockNumber: head })).hash ?? undefined;
   }
 
   /** Appends in chain order and drops the oldest beyond `maxEvents`. */

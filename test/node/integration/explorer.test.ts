@@ -277,6 +277,21 @@ describe("explorer: JSON endpoints against the chain", function () {
     }
   });
 
+  it("reads the events again when the chain changed under them (a reorg, here a devnet snapshot restored)", async () => {
+    const { networkHelpers } = f.connection;
+    const { nodeRegistry } = f.tour.protocol;
+    const price = async () => (await f.source.getSnapshot()).versions.find((v) => v.id === 1n)?.prices[0]?.price;
+    expect(await price()).to.equal(10n ** 16n);
+    const before = await networkHelpers.takeSnapshot();
+    await (await nodeRegistry.connect(f.tour.actors.operator).setPrice(1n, 5n * 10n ** 16n)).wait();
+    expect(await price()).to.equal(5n * 10n ** 16n);
+    await before.restore();
+    // The same height and more, on other blocks: the price change is gone from the chain and from the explorer.
+    await networkHelpers.mine(3);
+    expect(await price()).to.equal(10n ** 16n);
+    expect((await f.source.getSnapshot()).redemptions.map((r) => r.collected)).to.deep.equal(f.collected);
+  });
+
   it("keeps at most maxEvents per list, dropping the oldest and saying so", async () => {
     const { ExplorerSource } = await import("../../../node/src/explorer/index.js");
     const source = new ExplorerSource(
