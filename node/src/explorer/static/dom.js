@@ -1,5 +1,5 @@
 // Builds DOM without markup: every string becomes a text node, so nothing read from the chain or the store (dataset
-// URIs, output texts) is ever parsed as HTML. There is no innerHTML anywhere in the app.
+// URIs, output texts) is ever parsed as HTML (a unit test scans the app for the APIs that would).
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
