@@ -1,26 +1,18 @@
-import type { Abi, Address, ContractEventName, GetContractEventsReturnType, Hex, PublicClient } from "viem";
-import {
-  adapterRegistryAbi,
-  arbiterAbi,
-  datanetRegistryAbi,
-  nodeRegistryAbi,
-  settlementAbi,
-} from "../chain/abi/index.js";
+import type { Abi, Address, Hex, PublicClient } from "viem";
+import { adapterRegistryAbi, arbiterAbi, datanetRegistryAbi, settlementAbi } from "../chain/abi/index.js";
 import type { Deployment } from "../chain/index.js";
 import type { Logger } from "../logger/index.js";
 import { getPoolId, splitCollected } from "../protocol/index.js";
+import { ChainEvents } from "./chainEvents.js";
 import {
   type AdapterView,
-  type AttributionRootView,
   type AttributionView,
   type ChainSnapshot,
   type ChallengeSubjectKind,
   type ChallengeView,
-  type ClaimView,
   type DatanetView,
   type DatasetAttributionView,
   type DatasetView,
-  type DuplicateProofView,
   type EpochView,
   type ExplorerRecord,
   type ExplorerRecordPage,
@@ -66,13 +58,6 @@ export const EXPLORER_DEFAULTS = {
 /** Most records one {@link ExplorerSource.listRecords} page returns. */
 export const MAX_RECORDS_PAGE = 100;
 
-type RedeemedRaw = Omit<RedemptionView, "parts">;
-type OpenedRaw = Omit<
-  ChallengeView,
-  "ruling" | "upheldWeight" | "dismissedWeight" | "pot" | "burned" | "voterReward" | "subjectKind"
->;
-type ResolvedRaw = { pot: bigint; burned: bigint; voterReward: bigint };
-
 const PPM = 1_000_000n;
 
 /**
@@ -85,22 +70,11 @@ export class ExplorerSource {
   private readonly client: PublicClient;
   private readonly records: ExplorerRecordSource | undefined;
   private readonly logger: Pick<Logger, "debug" | "warn"> | undefined;
-  private readonly maxEvents: number;
   private readonly maxEntities: number;
-  private readonly maxBlockRange: bigint;
   private readonly maxScannedRecords: number;
 
-  private scannedTo: bigint;
-  /** Hash of block `scannedTo`, to notice a reorg (or a devnet reset) under what was scanned. */
-  private scannedHash: Hex | undefined;
-  private readonly duplicates: DuplicateProofView[] = [];
-  private readonly redeemed: RedeemedRaw[] = [];
-  private readonly roots: AttributionRootView[] = [];
-  private readonly claims: ClaimView[] = [];
-  private readonly opened: OpenedRaw[] = [];
-  private readonly resolved = new Map<bigint, ResolvedRaw>();
-  /** Latest price per `${node}:${versionId}`; bounded by `maxEvents`. */
-  private readonly prices = new Map<string, { node: Address; versionId: bigint; price: bigint }>();
+  private readonly events: ChainEvents;
+  /** Entity lists cut at `maxEntities` in the last build. */
   private readonly truncated = new Set<string>();
   private snapshot: ChainSnapshot | undefined;
   private queue: Promise<unknown> = Promise.resolve();
@@ -111,15 +85,21 @@ export class ExplorerSource {
     this.client = modules.client;
     this.records = modules.records;
     this.logger = modules.logger;
-    this.maxEvents = positive("maxEvents", opts.maxEvents ?? EXPLORER_DEFAULTS.maxEvents);
     this.maxEntities = positive("maxEntities", opts.maxEntities ?? EXPLORER_DEFAULTS.maxEntities);
     this.maxScannedRecords = positive(
       "maxScannedRecords",
       opts.maxScannedRecords ?? EXPLORER_DEFAULTS.maxScannedRecords,
     );
-    this.maxBlockRange = opts.maxBlockRange ?? EXPLORER_DEFAULTS.maxBlockRange;
-    if (this.maxBlockRange <= 0n) throw new RangeError(`maxBlockRange must be positive, found ${this.maxBlockRange}`);
-    this.scannedTo = this.deployment.deployBlock - 1n;
+    const maxBlockRange = opts.maxBlockRange ?? EXPLORER_DEFAULTS.maxBlockRange;
+    if (maxBlockRange <= 0n) throw new RangeError(`maxBlockRange must be positive, found ${maxBlockRange}`);
+    this.events = new ChainEvents(
+      {
+        deployment: this.deployment,
+        maxEvents: positive("maxEvents", opts.maxEvents ?? EXPLORER_DEFAULTS.maxEvents),
+        maxBlockRange,
+      },
+      modules,
+    );
   }
 
   /** Whether records (inferences) can be shown. */
@@ -134,7 +114,7 @@ export class ExplorerSource {
     if (this.snapshot !== undefined && this.snapshot.blockNumber === head) return this.snapshot;
     const build = this.queue.then(async () => {
       if (this.snapshot !== undefined && this.snapshot.blockNumber === head) return this.snapshot;
-      await this.resetOnReorg(head);
+      await this.events.resetIfChanged(head);
       this.snapshot = await this.build(head);
       return this.snapshot;
     });
@@ -219,7 +199,8 @@ export class ExplorerSource {
 
   private async build(head: bigint): Promise<ChainSnapshot> {
     const started = Date.now();
-    await this.scanEvents(head);
+    await this.events.scan(head);
+    const ev = this.events;
     const { contracts } = this.deployment;
     const read = <const TAbi extends Abi>(
       address: Address,
@@ -244,6 +225,7 @@ export class ExplorerSource {
       read(contracts.adapterRegistry, adapterRegistryAbi, "challengeWindow") as Promise<bigint>,
     ]);
 
+    this.truncated.clear();
     // Datanets and datasets: the latest `maxEntities` of each.
     const datanetCount = (await read(contracts.datanetRegistry, datanetRegistryAbi, "datanetCount")) as bigint;
     const datasetCount = (await read(contracts.datanetRegistry, datanetRegistryAbi, "datasetCount")) as bigint;
@@ -344,7 +326,7 @@ export class ExplorerSource {
             checkpointCount: v.proof.checkpointCount,
             evalScore: v.proof.evalScore,
           },
-          prices: [...this.prices.values()]
+          prices: [...ev.prices.values()]
             .filter((p) => p.versionId === id)
             .map((p) => ({ node: p.node, price: p.price })),
         };
@@ -367,7 +349,7 @@ export class ExplorerSource {
 
     // Redemptions, split by their pool's bps (fixed by the pool's first redemption), grouped per pool and per epoch.
     const poolKeys = new Map<string, { node: Address; versionId: bigint; epoch: bigint }>();
-    for (const r of this.redeemed) poolKeys.set(poolKey(r.node, r.versionId, r.epoch), r);
+    for (const r of ev.redeemed) poolKeys.set(poolKey(r.node, r.versionId, r.epoch), r);
     const poolState = new Map<
       string,
       {
@@ -405,7 +387,7 @@ export class ExplorerSource {
         });
       }),
     );
-    const redemptions: RedemptionView[] = this.redeemed.map((r) => {
+    const redemptions: RedemptionView[] = ev.redeemed.map((r) => {
       const state = poolState.get(poolKey(r.node, r.versionId, r.epoch));
       const bps = state?.bps ?? {
         nodeBps: BigInt(params.nodeBps),
@@ -447,13 +429,13 @@ export class ExplorerSource {
     }
 
     const challenges: ChallengeView[] = await Promise.all(
-      this.opened.map(async (c) => {
+      ev.opened.map(async (c) => {
         const onChain = (await read(contracts.arbiter, arbiterAbi, "getChallenge", [c.id])) as {
           ruling: number;
           upheldWeight: bigint;
           dismissedWeight: bigint;
         };
-        const resolved = this.resolved.get(c.id);
+        const resolved = ev.resolved.get(c.id);
         return {
           ...c,
           subjectKind: this.subjectKindOf(c.subject),
@@ -485,187 +467,19 @@ export class ExplorerSource {
       },
       datanets,
       datasets,
-      duplicates: [...this.duplicates],
+      duplicates: [...ev.duplicates],
       adapters,
       versions,
       redemptions,
       pools: [...pools.values()],
       epochs: [...epochs.values()].sort((a, b) => (a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : 0)),
-      roots: [...this.roots],
-      claims: [...this.claims],
+      roots: [...ev.roots],
+      claims: [...ev.claims],
       challenges,
-      truncated: [...this.truncated].sort(),
+      truncated: [...new Set([...this.truncated, ...ev.truncated])].sort(),
     };
     this.logger?.debug("explorer snapshot built", { block: head, ms: Date.now() - started });
     return snapshot;
-  }
-
-  /**
-   * Forgets every event read when the chain under them changed: the head went below what was scanned, or the last
-   * scanned block has another hash now. The next build reads again from the deployment block.
-   */
-  private async resetOnReorg(head: bigint): Promise<void> {
-    if (this.scannedHash === undefined) return;
-    const same =
-      head >= this.scannedTo && (await this.client.getBlock({ blockNumber: this.scannedTo })).hash === this.scannedHash;
-    if (same) return;
-    this.logger?.warn("explorer: the chain changed under the scanned events, reading them again", {
-      scannedTo: this.scannedTo,
-      head,
-    });
-    this.scannedTo = this.deployment.deployBlock - 1n;
-    this.scannedHash = undefined;
-    for (const list of [this.duplicates, this.redeemed, this.roots, this.claims, this.opened]) list.length = 0;
-    this.resolved.clear();
-    this.prices.clear();
-    this.truncated.clear();
-  }
-
-  /** Reads the events of blocks `scannedTo + 1 … head`, `maxBlockRange` blocks per request. */
-  private async scanEvents(head: bigint): Promise<void> {
-    const { contracts } = this.deployment;
-    while (this.scannedTo < head) {
-      const fromBlock = this.scannedTo + 1n;
-      const toBlock = min(head, fromBlock + this.maxBlockRange - 1n);
-      const range = { fromBlock, toBlock, strict: true } as const;
-      const [dup, redeemed, posted, claimed, fallback, opened, resolved, prices] = await Promise.all([
-        this.client.getContractEvents({
-          address: contracts.datanetRegistry,
-          abi: datanetRegistryAbi,
-          eventName: "DuplicateProven",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.settlement,
-          abi: settlementAbi,
-          eventName: "Redeemed",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.settlement,
-          abi: settlementAbi,
-          eventName: "AttributionRootPosted",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.settlement,
-          abi: settlementAbi,
-          eventName: "Claimed",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.settlement,
-          abi: settlementAbi,
-          eventName: "FallbackClaimed",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.arbiter,
-          abi: arbiterAbi,
-          eventName: "ChallengeOpened",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.arbiter,
-          abi: arbiterAbi,
-          eventName: "ChallengeResolved",
-          ...range,
-        }),
-        this.client.getContractEvents({
-          address: contracts.nodeRegistry,
-          abi: nodeRegistryAbi,
-          eventName: "PriceSet",
-          ...range,
-        }),
-      ]);
-      this.push(
-        "duplicates",
-        this.duplicates,
-        byLogOrder(dup).map((l) => ({ ...l.args, blockNumber: l.blockNumber, transactionHash: l.transactionHash })),
-      );
-      this.push(
-        "redemptions",
-        this.redeemed,
-        byLogOrder(redeemed).map((l) => ({
-          ...l.args,
-          blockNumber: l.blockNumber,
-          transactionHash: l.transactionHash,
-        })),
-      );
-      this.push(
-        "roots",
-        this.roots,
-        byLogOrder(posted).map((l) => ({ ...l.args })),
-      );
-      this.push(
-        "claims",
-        this.claims,
-        [
-          ...byLogOrder(claimed).map((l) => ({ log: l, view: { ...l.args, fallback: false } })),
-          ...byLogOrder(fallback).map((l) => ({
-            log: l,
-            view: {
-              poolId: l.args.poolId,
-              datasetId: l.args.datasetId,
-              owner: l.args.owner,
-              amount: l.args.amount,
-              fallback: true,
-            },
-          })),
-        ]
-          .sort((a, b) => compareLogs(a.log, b.log))
-          .map((c) => c.view),
-      );
-      this.push(
-        "challenges",
-        this.opened,
-        byLogOrder(opened).map((l) => ({
-          id: l.args.challengeId,
-          subject: l.args.subject,
-          subjectId: l.args.subjectId,
-          challenger: l.args.challenger,
-          defendant: l.args.defendant,
-          bond: l.args.bond,
-          evidence: l.args.evidence,
-          commitDeadline: l.args.commitDeadline,
-          revealDeadline: l.args.revealDeadline,
-        })),
-      );
-      for (const l of resolved) {
-        this.resolved.set(l.args.challengeId, {
-          pot: l.args.pot,
-          burned: l.args.burned,
-          voterReward: l.args.voterReward,
-        });
-      }
-      for (const l of byLogOrder(prices)) {
-        const key = `${l.args.node}:${l.args.versionId}`;
-        this.prices.delete(key);
-        this.prices.set(key, { node: l.args.node, versionId: l.args.versionId, price: l.args.price });
-        if (this.prices.size > this.maxEvents) {
-          const oldest = this.prices.keys().next().value;
-          if (oldest !== undefined) this.prices.delete(oldest);
-          this.truncated.add("prices");
-        }
-      }
-      // Resolutions of challenges no longer listed are dropped with them.
-      if (this.resolved.size > this.maxEvents) {
-        const kept = new Set(this.opened.map((c) => c.id));
-        for (const id of this.resolved.keys()) if (!kept.has(id)) this.resolved.delete(id);
-      }
-      this.scannedTo = toBlock;
-    }
-    this.scannedHash = (await this.client.getBlock({ blockNumber: head })).hash ?? undefined;
-  }
-
-  /** Appends in chain order and drops the oldest beyond `maxEvents`. */
-  private push<T>(name: string, list: T[], items: readonly T[]): void {
-    list.push(...items);
-    if (list.length > this.maxEvents) {
-      list.splice(0, list.length - this.maxEvents);
-      this.truncated.add(name);
-      this.logger?.warn("explorer list cut at its bound", { list: name, max: this.maxEvents });
-    }
   }
 
   /** Ids `1 … count`, the latest `maxEntities` of them. */
@@ -702,26 +516,8 @@ function addParts(a: SplitView | undefined, b: SplitView): SplitView {
   };
 }
 
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
-}
-
 function positive(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value <= 0)
     throw new RangeError(`${name} must be a positive integer, found ${value}`);
   return value;
-}
-
-type LogPosition = { blockNumber: bigint; logIndex: number };
-
-function compareLogs(a: LogPosition, b: LogPosition): number {
-  if (a.blockNumber !== b.blockNumber) return a.blockNumber < b.blockNumber ? -1 : 1;
-  return a.logIndex - b.logIndex;
-}
-
-/** Logs in chain order (RPCs return them so; this makes it a guarantee). */
-function byLogOrder<const TAbi extends Abi, TName extends ContractEventName<TAbi>>(
-  logs: GetContractEventsReturnType<TAbi, TName, true, bigint, bigint>,
-): GetContractEventsReturnType<TAbi, TName, true, bigint, bigint> {
-  return [...logs].sort(compareLogs) as GetContractEventsReturnType<TAbi, TName, true, bigint, bigint>;
 }
