@@ -63,7 +63,7 @@ export class AttributionService implements Attributor {
   /** Loaded (or loading) indexes by version id, least recently used first. */
   private readonly cache = new Map<bigint, Promise<AttributionIndex>>();
   /** Builds in progress, so two callers of one version share one build. */
-  private readonly building = new Map<bigint, Promise<void>>();
+  private readonly building = new Map<bigint, Promise<boolean>>();
   private closed = false;
 
   constructor(opts: AttributionServiceOptions, modules: AttributionServiceModules = {}) {
@@ -82,7 +82,7 @@ export class AttributionService implements Attributor {
 
   /**
    * Makes sure the version has an index of exactly this corpus, shares and `minSpan`: a stored file whose header
-   * names the same inputs is kept; otherwise the index is built (synchronously, on this thread), saved atomically and
+   * names the same inputs and that passes every check is kept (and loaded); otherwise the index is built (synchronously, on this thread), saved atomically and
    * cached. `corpus` is the DESIGN §7 training corpus (the trainer's `TrainingCorpus.lines` fit as they are).
    *
    * @returns whether an index was built
@@ -95,8 +95,24 @@ export class AttributionService implements Attributor {
     opts: EnsureIndexOptions = {},
   ): Promise<boolean> {
     this.checkOpen();
-    const pending = this.building.get(versionId);
-    if (pending !== undefined) await pending;
+    // One build per version at a time: a second caller waits, then finds the file the first one wrote.
+    const previous = this.building.get(versionId) ?? Promise.resolve(false);
+    const next = previous.catch(() => false).then(() => this.ensureIndexNow(versionId, corpus, trainingShares, opts));
+    this.building.set(versionId, next);
+    try {
+      return await next;
+    } finally {
+      if (this.building.get(versionId) === next) this.building.delete(versionId);
+    }
+  }
+
+  private async ensureIndexNow(
+    versionId: bigint,
+    corpus: readonly AttributionSample[],
+    trainingShares: readonly ContributorShare[],
+    opts: EnsureIndexOptions,
+  ): Promise<boolean> {
+    this.checkOpen();
     const minSpan = opts.minSpan ?? DEFAULT_MIN_SPAN;
     checkMinSpan(minSpan);
     const sorted = sortSamples(corpus);
@@ -110,38 +126,38 @@ export class AttributionService implements Attributor {
       this.logger.warn("attribution index file unreadable, rebuilding", { versionId, path }, err);
       stored = undefined;
     }
-    if (stored !== undefined && stored.inputDigest === digest) return false;
-
-    const build = (async () => {
-      const started = performance.now();
-      const index = AttributionIndex.build({
-        versionId,
-        samples: sorted,
-        trainingShares: shares,
-        minSpan,
-        checkSampleHashes: opts.checkSampleHashes ?? true,
-      });
-      const seconds = (performance.now() - started) / 1000;
-      await mkdir(this.dir, { recursive: true });
-      await saveIndex(index, path);
-      this.metrics?.indexBuilds.inc();
-      this.metrics?.indexBuildSeconds.observe(seconds);
-      this.logger.info("attribution index built", {
-        versionId,
-        samples: index.sampleCount,
-        positions: index.positions,
-        seconds,
-        replaced: stored !== undefined,
-      });
-      this.cache.delete(versionId);
-      this.remember(versionId, Promise.resolve(index));
-    })();
-    this.building.set(versionId, build);
-    try {
-      await build;
-    } finally {
-      this.building.delete(versionId);
+    if (stored !== undefined && stored.inputDigest === digest) {
+      // The header names these inputs; the whole file must still pass its checks, else it is rebuilt.
+      try {
+        await this.load(versionId);
+        return false;
+      } catch (err) {
+        this.logger.warn("attribution index file refused, rebuilding", { versionId, path }, err);
+      }
     }
+
+    const started = performance.now();
+    const index = AttributionIndex.build({
+      versionId,
+      samples: sorted,
+      trainingShares: shares,
+      minSpan,
+      checkSampleHashes: opts.checkSampleHashes ?? true,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    await mkdir(this.dir, { recursive: true });
+    await saveIndex(index, path);
+    this.metrics?.indexBuilds.inc();
+    this.metrics?.indexBuildSeconds.observe(seconds);
+    this.logger.info("attribution index built", {
+      versionId,
+      samples: index.sampleCount,
+      positions: index.positions,
+      seconds,
+      replaced: stored !== undefined,
+    });
+    this.cache.delete(versionId);
+    this.remember(versionId, Promise.resolve(index));
     return true;
   }
 
@@ -180,7 +196,12 @@ export class AttributionService implements Attributor {
   async getIndex(versionId: bigint): Promise<AttributionIndex> {
     this.checkOpen();
     const pending = this.building.get(versionId);
-    if (pending !== undefined) await pending;
+    if (pending !== undefined) await pending.catch(() => false);
+    return this.load(versionId);
+  }
+
+  /** The index from memory, else from its file; the caller has waited for any build of the version. */
+  private load(versionId: bigint): Promise<AttributionIndex> {
     const cached = this.cache.get(versionId);
     if (cached !== undefined) {
       this.cache.delete(versionId);
@@ -188,8 +209,9 @@ export class AttributionService implements Attributor {
       return cached;
     }
     const path = this.getIndexPath(versionId);
-    const loading = loadIndex(path, versionId).catch((err: unknown) => {
-      this.cache.delete(versionId);
+    const loading: Promise<AttributionIndex> = loadIndex(path, versionId).catch((err: unknown) => {
+      // Not cached: a later call tries the file again (a build may have replaced it meanwhile).
+      if (this.cache.get(versionId) === loading) this.cache.delete(versionId);
       this.metrics?.indexesLoaded.set(this.cache.size);
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
         throw new AttributionError({ code: AttributionErrorCode.INDEX_NOT_FOUND, versionId }, { cause: err });

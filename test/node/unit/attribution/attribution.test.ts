@@ -72,7 +72,12 @@ describe("attribution (DESIGN §8)", () => {
         expect(result.weightsPpm.reduce((a, b) => a + b, 0)).to.equal(1_000_000);
         if (v.inputs.private !== true) {
           // The brute-force reading of §8 agrees, so the vectors do not merely echo the suffix array.
-          const ref = referenceAttribute(samples, trainingShares, v.inputs.output as string, v.inputs.minSpan as number);
+          const ref = referenceAttribute(
+            samples,
+            trainingShares,
+            v.inputs.output as string,
+            v.inputs.minSpan as number,
+          );
           expect(ref.datasetIds).to.deep.equal(result.datasetIds);
           expect(ref.weightsPpm).to.deep.equal(result.weightsPpm);
           expect(ref.credits).to.deep.equal(result.credits);
@@ -95,7 +100,8 @@ describe("attribution (DESIGN §8)", () => {
       ] as const) {
         const s = Int32Array.from({ length: n }, () => Math.floor(rand() * (upper + 1)));
         const expected = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-          for (let k = 0; a + k < n && b + k < n; k++) if (s[a + k] !== s[b + k]) return (s[a + k] ?? 0) - (s[b + k] ?? 0);
+          for (let k = 0; a + k < n && b + k < n; k++)
+            if (s[a + k] !== s[b + k]) return (s[a + k] ?? 0) - (s[b + k] ?? 0);
           return b - a;
         });
         expect([...buildSuffixArray(s, upper)], `n=${n} upper=${upper}`).to.deep.equal(expected);
@@ -142,18 +148,29 @@ describe("attribution (DESIGN §8)", () => {
 
     it("refuses a corpus that breaks §7 or shares that break §7", () => {
       expectAttributionError(() => buildIndex([], half), AttributionErrorCode.INVALID_CORPUS);
-      expectAttributionError(() => buildIndex([...corpus, sample(2n, "a  DOG sat on the mat")], half), AttributionErrorCode.INVALID_CORPUS, {
-        reason: `sample ${hashSample("a dog sat on the mat")} appears twice`,
-      });
-      expectAttributionError(() => buildIndex([sample(0n, "x")], shares([0n, 1_000_000])), AttributionErrorCode.INVALID_CORPUS);
+      expectAttributionError(
+        () => buildIndex([...corpus, sample(2n, "a  DOG sat on the mat")], half),
+        AttributionErrorCode.INVALID_CORPUS,
+        {
+          reason: `sample ${hashSample("a dog sat on the mat")} appears twice`,
+        },
+      );
+      expectAttributionError(
+        () => buildIndex([sample(0n, "x")], shares([0n, 1_000_000])),
+        AttributionErrorCode.INVALID_CORPUS,
+      );
       expectAttributionError(
         () => buildIndex([{ datasetId: 1n, sampleHash: hashSample("other"), text: "this" }], shares([1n, 1_000_000])),
         AttributionErrorCode.SAMPLE_HASH_MISMATCH,
         { datasetId: 1n, expected: hashSample("other"), found: hashSample("this") },
       );
-      expectAttributionError(() => buildIndex(corpus, shares([1n, 500_000], [2n, 499_999])), AttributionErrorCode.INVALID_SHARES, {
-        reason: "shares sum to 999999, expected 1000000",
-      });
+      expectAttributionError(
+        () => buildIndex(corpus, shares([1n, 500_000], [2n, 499_999])),
+        AttributionErrorCode.INVALID_SHARES,
+        {
+          reason: "shares sum to 999999, expected 1000000",
+        },
+      );
       // A share is a part of the corpus's tokens: a dataset without a sample cannot hold one.
       expectAttributionError(
         () => buildIndex(corpus, shares([1n, 500_000], [3n, 500_000])),
@@ -161,7 +178,10 @@ describe("attribution (DESIGN §8)", () => {
         { reason: "dataset 3 has a share but no sample in the corpus" },
       );
       expectAttributionError(() => buildIndex(corpus, half, 0), AttributionErrorCode.INVALID_MIN_SPAN, { minSpan: 0 });
-      expectAttributionError(() => buildIndex([sample(1n, "x")], shares([1n, 1_000_000]), 1.5), AttributionErrorCode.INVALID_MIN_SPAN);
+      expectAttributionError(
+        () => buildIndex([sample(1n, "x")], shares([1n, 1_000_000]), 1.5),
+        AttributionErrorCode.INVALID_MIN_SPAN,
+      );
     });
 
     it("skips the hash check only when asked, for a corpus already checked", () => {
@@ -205,7 +225,10 @@ describe("attribution (DESIGN §8)", () => {
         const index = buildIndex(samples, trainingShares, minSpan);
         const result = attribute(index, output);
         const ref = referenceAttribute(samples, trainingShares, output, minSpan);
-        expect(result.spans.map(({ text: _t, ...rest }) => rest), `round ${round}`).to.deep.equal(ref.spans);
+        expect(
+          result.spans.map(({ text: _t, ...rest }) => rest),
+          `round ${round}`,
+        ).to.deep.equal(ref.spans);
         expect(result.credits, `round ${round}`).to.deep.equal(ref.credits);
         expect(result.datasetIds, `round ${round}`).to.deep.equal(ref.datasetIds);
         expect(result.weightsPpm, `round ${round}`).to.deep.equal(ref.weightsPpm);
@@ -234,7 +257,10 @@ describe("attribution (DESIGN §8)", () => {
     });
 
     it("takes minSpan and shares from the call over the index's", () => {
-      const index = buildIndex([sample(1n, "one two three"), sample(2n, "four five six")], shares([1n, 1], [2n, 999_999]));
+      const index = buildIndex(
+        [sample(1n, "one two three"), sample(2n, "four five six")],
+        shares([1n, 1], [2n, 999_999]),
+      );
       expect(attribute(index, "one two three").datasetIds).to.deep.equal([1n, 2n]); // no span at 8: the shares
       expect(attribute(index, "one two three").weightsPpm).to.deep.equal([1, 999_999]);
       const result = attribute(index, "one two three", {

@@ -46,7 +46,11 @@ export function prng(seed: number): () => number {
 }
 
 /** Runs `fn`, expects an {@link AttributionError} with `code` (and `context`, when given), and returns it. */
-export function expectAttributionError(fn: () => unknown, code: AttributionErrorCode, context: object = {}): AttributionError {
+export function expectAttributionError(
+  fn: () => unknown,
+  code: AttributionErrorCode,
+  context: object = {},
+): AttributionError {
   let thrown: unknown;
   try {
     fn();

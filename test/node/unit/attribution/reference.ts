@@ -5,7 +5,12 @@ import { type ContributorShare, normalize } from "../../../../node/src/protocol/
  * with every corpus position. Slow and obviously right; the suffix-array attribution must agree with it exactly.
  */
 export interface ReferenceResult {
-  spans: { startToken: number; endToken: number; occurrences: number; datasets: { datasetId: bigint; count: number }[] }[];
+  spans: {
+    startToken: number;
+    endToken: number;
+    occurrences: number;
+    datasets: { datasetId: bigint; count: number }[];
+  }[];
   credits: { datasetId: bigint; credit: bigint }[];
   datasetIds: bigint[];
   weightsPpm: number[];
@@ -35,7 +40,8 @@ export function referenceAttribute(
   let i = 0;
   while (i < out.length) {
     let best = 0;
-    for (const doc of docs) for (let p = 0; p < doc.tokens.length; p++) best = Math.max(best, matchAt(doc.tokens, p, i));
+    for (const doc of docs)
+      for (let p = 0; p < doc.tokens.length; p++) best = Math.max(best, matchAt(doc.tokens, p, i));
     if (best < minSpan) {
       i++;
       continue;
@@ -50,7 +56,9 @@ export function referenceAttribute(
         }
       }
     }
-    const datasets = [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([datasetId, count]) => ({ datasetId, count }));
+    const datasets = [...counts]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([datasetId, count]) => ({ datasetId, count }));
     for (const { datasetId, count } of datasets) {
       const credit = BigInt(best) * BigInt(Math.floor(1_000_000 / c)) * BigInt(count);
       credits.set(datasetId, (credits.get(datasetId) ?? 0n) + credit);
@@ -58,7 +66,9 @@ export function referenceAttribute(
     spans.push({ startToken: i, endToken: i + best, occurrences: c, datasets });
     i += best;
   }
-  const creditRows = [...credits].sort(([a], [b]) => (a < b ? -1 : 1)).map(([datasetId, credit]) => ({ datasetId, credit }));
+  const creditRows = [...credits]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([datasetId, credit]) => ({ datasetId, credit }));
   const C = creditRows.reduce((s, r) => s + r.credit, 0n);
   const positive = shares.filter((s) => s.weightPpm > 0).sort((a, b) => (a.datasetId < b.datasetId ? -1 : 1));
   if (C === 0n) {
