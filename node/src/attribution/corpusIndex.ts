@@ -185,9 +185,11 @@ export class AttributionIndex {
       for (const token of tokens) {
         let id = vocabularyIds.get(token);
         if (id === undefined) {
-          vocabulary.push(token);
+          // A copy: the match is a slice that would otherwise keep its whole sample text alive.
+          const own = Buffer.from(token, "utf8").toString("utf8");
+          vocabulary.push(own);
           id = vocabulary.length;
-          vocabularyIds.set(token, id);
+          vocabularyIds.set(own, id);
         }
         text[n++] = id;
       }
