@@ -37,4 +37,5 @@ export {
   DEFAULT_MAX_INDEXES,
   type EnsureIndexOptions,
 } from "./service.js";
+export { buildSuffixArray } from "./suffixArray.js";
 export { type TokenAt, tokenize, tokenizeWithOffsets } from "./tokenize.js";

@@ -4,10 +4,10 @@ import {
   AttributionErrorCode,
   AttributionIndex,
   attribute,
+  buildSuffixArray,
   encodeIndex,
   tokenize,
 } from "../../../../node/src/attribution/index.js";
-import { buildSuffixArray } from "../../../../node/src/attribution/suffixArray.js";
 import { hashSample, normalize } from "../../../../node/src/protocol/index.js";
 import { buildIndex, expectAttributionError, prng, sample, shares } from "./helpers.js";
 import { referenceAttribute } from "./reference.js";
