@@ -147,7 +147,7 @@ export function decodeIndex(bytes: Uint8Array, options: DecodeIndexOptions = {})
     const start = buf.readUInt32LE(at + 32);
     const weightPpm = buf.readUInt32LE(at + 36);
     if (k > 0 && datasetId <= (datasetIds[k - 1] as bigint)) corrupt(path, "dataset ids not ascending");
-    if (start > n || (k > 0 && start <= (datasetStarts[k - 1] as number)) || (k === 0 && start !== 0)) {
+    if (start >= n || (k > 0 && start <= (datasetStarts[k - 1] as number)) || (k === 0 && start !== 0)) {
       corrupt(path, `dataset ${datasetId} starts at ${start}`);
     }
     datasetIds.push(datasetId);
