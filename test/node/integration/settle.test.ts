@@ -242,6 +242,26 @@ describe("settle on Hardhat's EVM (redeem, epoch roots, claims, audit, challenge
     expect(w.operatorSender.sent).to.deep.equal(["redeemMany"]);
   });
 
+  it("redeems lane by lane when a batch fails, so a receipt the chain refuses blocks no other lane, and waits before retrying it", async () => {
+    const w = await world();
+    await depositFor(w, 10n * OPEN);
+    const store = await openStore(w.domain);
+    await serve(new LaneSigner(w, 0), [store], [ALICE_ONLY(w)]);
+    await serve(new LaneSigner(w, 1, w.auditorAccount), [store], [ALICE_ONLY(w)]); // not the payer's signer
+    const redeemer = redeemerOf(w, store);
+    const result = await redeemer.tick();
+    expect(result.redeemed.map((r) => r.laneId)).to.deep.equal([getLaneId(w.payerAccount.address, w.node, 1n, 0)]);
+    expect(result.failed).to.deep.equal([getLaneId(w.payerAccount.address, w.node, 1n, 1)]);
+    expect((await readLane(w, 0)).collected).to.equal(PRICE);
+    expect((await readLane(w, 1)).collected).to.equal(0n);
+    const again = await redeemer.tick();
+    expect([again.redeemed, again.failed, again.skipped]).to.deep.equal([
+      [],
+      [],
+      [getLaneId(w.payerAccount.address, w.node, 1n, 1)],
+    ]);
+  });
+
   it("after a crash between the mined redemption and its mark, a fresh redeemer marks the lane and never pays twice (THREATS #3)", async () => {
     const w = await world();
     await depositFor(w, 10n * OPEN);

@@ -11,6 +11,7 @@ import {
   getAddress,
   type Hex,
   keccak256,
+  type LocalAccount,
   type PublicClient,
   parseEventLogs,
   type TransactionReceipt,
@@ -255,9 +256,11 @@ export class LaneSigner {
   seq = 0n;
   cumulative = 0n;
 
+  /** @param signWith who signs the receipts (default the payer; another key makes receipts the chain refuses) */
   constructor(
     private readonly world: SettleWorld,
     readonly lane: number,
+    private readonly signWith: LocalAccount = world.payerAccount,
   ) {}
 
   async next(spec: RequestSpec): Promise<Entry> {
@@ -275,7 +278,7 @@ export class LaneSigner {
       value,
       cumulative: this.cumulative,
     };
-    const receiptSig = await world.payerAccount.signTypedData({
+    const receiptSig = await this.signWith.signTypedData({
       domain: world.domain,
       types: receiptTypes,
       primaryType: "Receipt",
