@@ -18,7 +18,10 @@ import {
   auditPool,
   CheckedShares,
   computePoolAttribution,
+  EpochPoster,
   gatherPool,
+  PostedRoots,
+  PostedState,
   Redeemer,
   SettleService,
   type TxSender,
@@ -478,6 +481,16 @@ describe("settle on Hardhat's EVM (redeem, epoch roots, claims, audit, challenge
     );
     expect(inflated.total).to.equal(honest.total);
     const { settlement, openToken, arbiter } = w.deployment.contracts;
+    const postedRoots = await PostedRoots.open(dir("olp-settle-posted-"));
+    await postedRoots.put({
+      node: w.node,
+      versionId: 1n,
+      epoch,
+      root: inflated.root,
+      leaves: inflated.leaves,
+      recordsRoot: zeroHash,
+      recordIds: [],
+    });
     await w.operatorSender.send({
       label: "approve",
       address: openToken,
@@ -554,6 +567,26 @@ describe("settle on Hardhat's EVM (redeem, epoch roots, claims, audit, challenge
     });
     expect([pool.fellBack, pool.bond]).to.deep.equal([true, 0n]);
     expect(await w.protocol.arbiter.credits(w.auditorAccount.address)).to.be.greaterThan(challenge.bond);
+
+    // The poster's service sees the rejection: nothing to release, the root is final, no transaction.
+    const sentBefore = w.operatorSender.sent.length;
+    const poster = new EpochPoster(
+      { node: w.node, operator: w.operatorAccount.address, settlement, openToken, deployBlock: 0n, postEpochs: false },
+      {
+        store,
+        reader: w.reader,
+        txSender: w.operatorSender,
+        postedRoots,
+        shares: new CheckedShares(w.deployment.contracts.adapterRegistry, {
+          reader: w.reader,
+          trainingShares: w.trainingShares,
+        }),
+      },
+    );
+    const afterRuling = await poster.tick();
+    expect([afterRuling.released, afterRuling.failed, afterRuling.withdrawn]).to.deep.equal([[], [], 0n]);
+    expect((await postedRoots.list(PostedState.FINAL, 10)).map((p) => p.epoch)).to.deep.equal([epoch]);
+    expect(w.operatorSender.sent.length).to.equal(sentBefore);
 
     // Claims against the rejected root are refused; alice is paid her training share of the pool instead.
     expect(
