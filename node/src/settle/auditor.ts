@@ -32,7 +32,7 @@ export type AuditReport = {
   /** The recomputed amounts, each with its share of the pool in ppm. */
   perDataset: DatasetAmount[];
   expectedRecordsRoot: Hex;
-  /** The posted records root, from the gossiped message (undefined without one). */
+  /** The posted records root, from the gossiped message or else the indexed pool (undefined without either). */
   postedRecordsRoot: Hex | undefined;
   /** Covered seqs without a record we hold: the recomputation weighed them by the training shares. */
   missingSeqs: bigint;
@@ -59,6 +59,8 @@ export async function auditPool(modules: AuditModules, opts: AuditPoolOptions, k
   })) as PoolStatus;
   const attribution = computePoolAttribution(gathered.redemptions, await modules.shares.get(key.versionId));
   const posted = opts.posted;
+  // The indexer keeps the recordsRoot of AttributionRootPosted; gossip's message, when given, must agree with it.
+  const indexedRecordsRoot = (await modules.store.getEpochPool(key))?.recordsRoot;
   const postedMatches =
     posted !== undefined &&
     isAddressEqual(posted.node, key.node) &&
@@ -75,7 +77,11 @@ export async function auditPool(modules: AuditModules, opts: AuditPoolOptions, k
     leavesPosted: postedMatches ? [...posted.leaves] : undefined,
     perDataset: getDatasetAmounts(attribution.tree.leaves),
     expectedRecordsRoot: attribution.recordsRoot,
-    postedRecordsRoot: postedMatches ? posted.recordsRoot : undefined,
+    postedRecordsRoot: postedMatches
+      ? posted.recordsRoot
+      : indexedRecordsRoot === undefined || indexedRecordsRoot === zeroHash
+        ? undefined
+        : indexedRecordsRoot,
     missingSeqs: attribution.missingSeqs,
     complete: attribution.missingSeqs === 0n,
     pool: gathered.onChain,

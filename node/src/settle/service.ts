@@ -134,6 +134,10 @@ export class SettleService {
   /** Starts ticking every `tickIntervalMs` until `signal` aborts or {@link close} is called. */
   start(signal?: AbortSignal): void {
     if (this.closed) throw new SettleError({ code: SettleErrorCode.CLOSED });
+    if (signal?.aborted) {
+      void this.close();
+      return;
+    }
     signal?.addEventListener("abort", () => void this.close(), { once: true });
     const loop = async (): Promise<void> => {
       if (this.closed) return;

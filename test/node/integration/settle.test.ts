@@ -245,6 +245,28 @@ describe("settle on Hardhat's EVM (redeem, epoch roots, claims, audit, challenge
     expect(w.operatorSender.sent).to.deep.equal(["redeemMany"]);
   });
 
+  it("runs its ticks on its own once started, and stops when the signal aborts", async () => {
+    const w = await world();
+    await depositFor(w, 10n * OPEN);
+    const store = await openStore(w.domain);
+    await serve(new LaneSigner(w, 0), [store], [ALICE_ONLY(w)]);
+    const service = serviceOf(w, store, { tickIntervalMs: 10 });
+    const controller = new AbortController();
+    service.start(controller.signal);
+    const laneId = getLaneId(w.payerAccount.address, w.node, 1n, 0);
+    for (let i = 0; i < 500 && (await store.getLane(laneId))?.collected !== PRICE; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect((await store.getLane(laneId))?.collected).to.equal(PRICE);
+    controller.abort();
+    await service.close();
+    let code: string | undefined;
+    await service.tick().catch((err: { type?: { code?: string } }) => {
+      code = err.type?.code;
+    });
+    expect(code).to.equal("SETTLE_ERROR_CLOSED");
+  });
+
   it("redeems lane by lane when a batch fails, so a receipt the chain refuses blocks no other lane, and waits before retrying it", async () => {
     const w = await world();
     await depositFor(w, 10n * OPEN);
@@ -390,6 +412,7 @@ describe("settle on Hardhat's EVM (redeem, epoch roots, claims, audit, challenge
     expect(report.match).to.equal(true);
     expect(report.expectedRoot).to.equal(tree.root);
     expect(report.leavesPosted).to.deep.equal(report.leavesExpected);
+    expect(report.postedRecordsRoot).to.equal(report.expectedRecordsRoot);
     expect(report.perDataset.map((d) => d.amount)).to.deep.equal(tree.leaves.map((l) => l.amount));
     expect(report.perDataset.reduce((sum, d) => sum + d.share, 0)).to.be.within(999_998, 1_000_000);
 
