@@ -110,6 +110,7 @@ class ModelProcess {
   private starting: Promise<ChildProcessWithoutNullStreams> | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  private queued = 0;
   private stderrTail = "";
   private closed = false;
 
@@ -125,9 +126,19 @@ class ModelProcess {
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const maxQueue = this.opts.maxQueue ?? DEFAULT_TRAINER_MAX_QUEUE;
-    if (this.pending.size >= maxQueue) {
+    // Counted before the first await, so a burst cannot pass the bound while the process starts.
+    if (this.queued >= maxQueue) {
       throw new InferenceError({ code: InferenceErrorCode.QUEUE_FULL, model: this.model.name, maxQueue });
     }
+    this.queued++;
+    try {
+      return await this.send(request);
+    } finally {
+      this.queued--;
+    }
+  }
+
+  private async send(request: CompletionRequest): Promise<Completion> {
     if (request.signal?.aborted) throw new InferenceError({ code: InferenceErrorCode.ABORTED, model: this.model.name });
     const child = await this.ensureStarted();
     const id = this.nextId++;
