@@ -78,7 +78,13 @@ export class RecordBatcher {
     if (this.closed) return this.drop("closed");
     if (this.pending >= this.maxPending) return this.drop("queue_full");
     // An entry's share of a message: its ABI encoding and its offset word (the message's head counted once).
-    const bytes = size(encodeRecordsMessage([entry])) - MESSAGE_HEAD_BYTES;
+    let bytes: number;
+    try {
+      bytes = size(encodeRecordsMessage([entry])) - MESSAGE_HEAD_BYTES;
+    } catch {
+      // encodeRecordsMessage refuses a message over 1 MiB: this entry alone is one.
+      return this.drop("too_large");
+    }
     if (MESSAGE_HEAD_BYTES + bytes > this.maxBytes) return this.drop("too_large");
     let open = this.batches[this.batches.length - 1];
     if (
