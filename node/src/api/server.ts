@@ -11,6 +11,7 @@ import {
   hashRequestBody,
   type InferenceRecord,
   inferenceRecordTypes,
+  type Receipt,
   settlementDomain,
 } from "../protocol/index.js";
 import { decodeReceiptHeader, RECEIPT_HEADER } from "../sdk/index.js";
@@ -22,6 +23,7 @@ import {
   httpErrorBodyOf,
   httpStatusOf,
   type LaneView,
+  type ReceiptEquivocation,
   ValidationError,
   ValidationErrorCode,
   VersionStatus,
@@ -332,10 +334,7 @@ export class ApiServer {
       });
     } catch (err) {
       if (err instanceof ValidationError) {
-        if (err.type.code === ValidationErrorCode.EQUIVOCATION) {
-          // The store keeps evidence as two entries; a receipt-only equivocation is logged for the operator.
-          this.modules.logger?.warn("Receipt equivocation on the HTTP path", { evidence: err.type.evidence });
-        }
+        if (err.type.code === ValidationErrorCode.EQUIVOCATION) await this.keepEvidence(err.type.evidence);
         return this.refused(err);
       }
       this.modules.logger?.error("Receipt could not be persisted", { seq: receipt.seq }, err);
@@ -349,6 +348,8 @@ export class ApiServer {
     }
 
     this.inFlight++;
+    const timeoutMs = this.opts.inferenceTimeoutMs ?? DEFAULT_INFERENCE_TIMEOUT_MS;
+    const timeout = AbortSignal.timeout(timeoutMs);
     let completion: Completion | undefined;
     let failure: InferenceError | undefined;
     try {
@@ -358,14 +359,12 @@ export class ApiServer {
         maxTokens: request.maxTokens,
         temperature: request.temperature,
         seed: request.seed,
-        signal: AbortSignal.any([
-          this.controller.signal,
-          AbortSignal.timeout(this.opts.inferenceTimeoutMs ?? DEFAULT_INFERENCE_TIMEOUT_MS),
-        ]),
+        signal: AbortSignal.any([this.controller.signal, timeout]),
       });
     } catch (err) {
-      failure =
-        err instanceof InferenceError
+      failure = timeout.aborted
+        ? new InferenceError({ code: InferenceErrorCode.TIMEOUT, model: model.backendModel, timeoutMs }, { cause: err })
+        : err instanceof InferenceError
           ? err
           : new InferenceError(
               { code: InferenceErrorCode.BACKEND_FAILED, model: model.backendModel, reason: "internal error" },
@@ -453,6 +452,28 @@ export class ApiServer {
     await this.modules.store.completeServedReceipt(entry, { recordId, receiptDigest: digest });
     this.modules.publisher.publish(entry);
     return { recordId, record, recordSig };
+  }
+
+  /**
+   * DESIGN §4: a second, different receipt for a (lane, seq) is refused and both are kept as evidence. The store keeps
+   * evidence as two entries; a receipt that no record answers (the second one always, the first while pending) goes
+   * in with an empty record naming its digest (no datasets, no signature), so the evidence is the two signed receipts.
+   */
+  private async keepEvidence(evidence: ReceiptEquivocation): Promise<void> {
+    try {
+      const held =
+        evidence.first.recordId === undefined ? undefined : await this.modules.store.getRecord(evidence.first.recordId);
+      const first =
+        held?.entry ?? receiptOnlyEntry(evidence.first.receipt, evidence.first.signature, evidence.first.digest);
+      const second = receiptOnlyEntry(evidence.second.receipt, evidence.second.signature, evidence.second.digest);
+      await this.modules.store.recordEquivocation(first, second);
+      this.modules.logger?.warn("Receipt equivocation kept as evidence", {
+        laneKey: evidence.laneKey,
+        seq: evidence.seq,
+      });
+    } catch (err) {
+      this.modules.logger?.error("Keeping equivocation evidence failed", { laneKey: evidence.laneKey }, err);
+    }
   }
 
   private refused(err: unknown): HttpAnswer {
@@ -579,6 +600,25 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Ar
     chunks.push(chunk as Buffer);
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/** An entry holding only a signed receipt: an empty record naming its digest, no signature, no text. */
+function receiptOnlyEntry(receipt: Receipt, receiptSig: Hex, digest: Hex): Entry {
+  const zero: Hex = `0x${"00".repeat(32)}`;
+  return {
+    receipt,
+    receiptSig,
+    record: {
+      receiptDigest: digest,
+      outputHash: zero,
+      promptTokens: 0,
+      outputTokens: 0,
+      datasetIds: [],
+      weightsPpm: [],
+    },
+    recordSig: "0x",
+    outputText: "",
+  };
 }
 
 function isPrivate(value: string | string[] | undefined): boolean {

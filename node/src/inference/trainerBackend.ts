@@ -52,7 +52,7 @@ type Pending = {
  * model, speaking JSON lines over stdin/stdout (docs/inference.md). A process starts on its model's first request and
  * serves requests in order; at most `maxQueue` wait per model. A process that exits fails its pending requests with
  * PROCESS_EXITED and is started afresh by the next request; a request that times out kills its process (it would keep
- * computing an answer nobody waits for), failing the requests queued behind it too.
+ * computing an answer nobody waits for), failing the requests queued behind it too; so does an aborted request.
  */
 export class TrainerBackend implements InferenceBackend {
   private readonly models: Map<string, ModelProcess>;
@@ -163,8 +163,11 @@ class ModelProcess {
       };
       if (request.signal !== undefined) {
         entry.signal = request.signal;
-        entry.onAbort = () =>
+        entry.onAbort = () => {
           this.settle(id, new InferenceError({ code: InferenceErrorCode.ABORTED, model: this.model.name }));
+          // As for a timeout: stop computing an answer nobody waits for.
+          this.kill();
+        };
         request.signal.addEventListener("abort", entry.onAbort, { once: true });
       }
       this.pending.set(id, entry);

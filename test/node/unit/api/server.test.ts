@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { Registry } from "prom-client";
-import { type Address, createWalletClient, custom, type Hex } from "viem";
-import type { PrivateKeyAccount } from "viem/accounts";
+import { type Address, createWalletClient, custom, type Hex, keccak256, toHex } from "viem";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import {
   ApiServer,
   decodeRecordHeader,
@@ -20,11 +22,13 @@ import {
   type Entry,
   getLaneId,
   hashOutputText,
+  hashRequestBody,
   recoverInferenceRecordSigner,
+  SECP256K1_N,
   settlementDomain,
 } from "../../../../node/src/protocol/index.js";
 import { createMemoryLaneStore, type LaneStore, nextReceipt, RECEIPT_HEADER } from "../../../../node/src/sdk/index.js";
-import { Store } from "../../../../node/src/store/index.js";
+import { EquivocationKind, Store } from "../../../../node/src/store/index.js";
 import { ValidationErrorCode, VersionStatus } from "../../../../node/src/validation/index.js";
 import { builtinModelDir } from "../inference/builtinModel.js";
 import { ChainViewFake } from "../validation/fakes.js";
@@ -238,6 +242,21 @@ describe("ApiServer: paid inference over HTTP", function () {
       expect(json.error).to.deep.include({ expected: "50", found: "100" });
     });
 
+    it("serializes one payer's lanes on its escrow: of two concurrent requests with room for one, one is 402 (THREATS #23)", async () => {
+      const payer = privateKeyToAccount(keccak256(toHex("api test: concurrent payer")));
+      chain.setCoverage(payer.address, NODE, 150n);
+      const [a, b] = await Promise.all([
+        paid(await createMemoryLaneStore({ domain: DOMAIN }), laneOf(payer.address, 0), bodyOf("a"), {
+          account: payer,
+        }),
+        paid(await createMemoryLaneStore({ domain: DOMAIN }), laneOf(payer.address, 1), bodyOf("b"), {
+          account: payer,
+        }),
+      ]);
+      expect([a.res.status, b.res.status].sort()).to.deep.equal([200, 402]);
+      expect(codeOf(a.res.status === 402 ? a.json : b.json)).to.equal(ValidationErrorCode.OVER_ESCROW);
+    });
+
     it("402 REQUEST_HASH_MISMATCH when the body was altered after signing", async () => {
       const body = bodyOf("signed");
       const { res, json } = await paid(sdk, lane, body, { send: bodyOf("altered") });
@@ -253,11 +272,44 @@ describe("ApiServer: paid inference over HTTP", function () {
       expect(codeOf(json)).to.equal(ValidationErrorCode.DUPLICATE);
     });
 
-    it("409 EQUIVOCATION for a second, different receipt at a seq already seen", async () => {
+    it("409 EQUIVOCATION for a second, different receipt at a seq already seen, both kept as evidence", async () => {
       const fresh = await createMemoryLaneStore({ domain: DOMAIN });
       const { res, json } = await paid(fresh, lane, bodyOf("another seq 1"));
       expect(res.status).to.equal(409);
       expect(codeOf(json)).to.equal(ValidationErrorCode.EQUIVOCATION);
+      const [evidence] = await store.listEquivocations(10, laneId);
+      expect(evidence?.kind).to.equal(EquivocationKind.RECEIPT);
+      expect(evidence?.first.receipt.requestHash).to.equal(hashRequestBody(firstBody));
+      expect(evidence?.second.receipt.requestHash).to.equal(hashRequestBody(bodyOf("another seq 1")));
+      expect(evidence?.second.receiptSig).to.equal((await fresh.getLane(lane))?.last?.signature);
+    });
+
+    it("402 RECEIPT_MALFORMED for the same receipt with a high-s signature (THREATS #22)", async () => {
+      const bytes = Buffer.from(firstHeader, "base64url");
+      const s = BigInt(`0x${bytes.subarray(288, 320).toString("hex")}`);
+      bytes.set(Buffer.from((SECP256K1_N - s).toString(16).padStart(64, "0"), "hex"), 288);
+      bytes[320] = (bytes[320] ?? 27) === 27 ? 28 : 27;
+      const { res, json } = await send(firstBody, { [RECEIPT_HEADER]: bytes.toString("base64url") });
+      expect(res.status).to.equal(402);
+      expect(codeOf(json)).to.equal(ValidationErrorCode.RECEIPT_MALFORMED);
+    });
+
+    it("402 SIGNER_NOT_AUTHORIZED for a receipt signed under another chain id (THREATS #8)", async () => {
+      const otherChain = await createMemoryLaneStore({ domain: settlementDomain(CHAIN_ID + 1n, SETTLEMENT) });
+      const { res, json } = await paid(otherChain, laneOf(ACTORS.payer.address, 10), bodyOf("x"));
+      expect(res.status).to.equal(402);
+      expect(codeOf(json)).to.equal(ValidationErrorCode.SIGNER_NOT_AUTHORIZED);
+    });
+
+    it("402 WRONG_NODE for a receipt naming another node (THREATS #1, #2)", async () => {
+      const sdk4 = await createMemoryLaneStore({ domain: DOMAIN });
+      const { res, json } = await paid(
+        sdk4,
+        { ...laneOf(ACTORS.payer.address, 0), node: ACTORS.otherNode.address },
+        bodyOf("x"),
+      );
+      expect(res.status).to.equal(402);
+      expect(codeOf(json)).to.equal(ValidationErrorCode.WRONG_NODE);
     });
 
     it("409 SEQ_GAP for a receipt past the next seq, then both served in order", async () => {
@@ -353,6 +405,51 @@ describe("ApiServer: paid inference over HTTP", function () {
       expect((await paid(sdk, lane, bodyOf("next"))).res.status).to.equal(200);
     } finally {
       await failing.close();
+    }
+  });
+
+  it("times an inference out with 504 after its receipt was accepted; the seq stays consumed", async () => {
+    const silent = createServer(() => {
+      // never answers
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const upstream = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const slow = new ApiServer(
+      { node: NODE, models: [{ name: "ads", versionId: VERSION, backendModel: "ads" }], inferenceTimeoutMs: 300 },
+      {
+        chain,
+        lanes: new StoreLaneView(store, DOMAIN),
+        store,
+        backend: new OpenAIUpstreamBackend({ baseUrl: upstream, models: ["ads"] }),
+        attributor: new TrainingSharesAttributor(() => SHARES),
+        operator: ACTORS.operator,
+        publisher: { publish: () => {} },
+      },
+    );
+    const { port } = await slow.listen();
+    try {
+      const sdk = await createMemoryLaneStore({ domain: DOMAIN });
+      const lane = laneOf(ACTORS.payer.address, 11);
+      const body = bodyOf("slow");
+      const { header } = await nextReceipt(clientOf(ACTORS.signer), {
+        store: sdk,
+        lane,
+        requestBody: body,
+        value: PRICE,
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: "POST",
+        body,
+        headers: { [RECEIPT_HEADER]: header },
+      });
+      expect(res.status).to.equal(504);
+      expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("INFERENCE_ERROR_TIMEOUT");
+      expect(res.headers.get(RECORD_HEADER)).to.be.a("string");
+      expect((await store.getLane(getLaneId(lane.payer, NODE, VERSION, 11)))?.lastSeq).to.equal(1n);
+    } finally {
+      await slow.close();
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 
