@@ -101,6 +101,8 @@ export type ApiServerModules = {
   logger?: ApiLogger;
 };
 
+const ROUTES = new Set(["/v1/chat/completions", "/v1/completions", "/v1/models", "/status", "/health", "/metrics"]);
+
 type Route = "chat" | "completions" | "models" | "status" | "health" | "metrics" | "other";
 
 /** An answered request's status, so metrics can count it. */
@@ -234,6 +236,14 @@ export class ApiServer {
         await this.serveMetrics(res);
         this.count(route, 200, started);
         return;
+      } else if (ROUTES.has(path ?? "")) {
+        answer = openAIError(
+          405,
+          "invalid_request_error",
+          `${req.method} is not allowed on ${path}`,
+          null,
+          "method_not_allowed",
+        );
       } else {
         answer = openAIError(404, "invalid_request_error", `no route ${req.method} ${path}`, null, "not_found");
       }
@@ -376,13 +386,29 @@ export class ApiServer {
       this.inFlight--;
     }
 
-    const { recordId, record, recordSig } = await this.finishRecord(
-      accepted.receipt,
-      accepted.signature,
-      completion,
-      privateMode,
-      accepted.digest,
-    );
+    let finished: Awaited<ReturnType<ApiServer["finishRecord"]>>;
+    try {
+      finished = await this.finishRecord(
+        accepted.receipt,
+        accepted.signature,
+        completion,
+        privateMode,
+        accepted.digest,
+      );
+    } catch (err) {
+      // The receipt stays pending; answerPendingReceipts answers it at the next start (docs/api.md, gaps).
+      this.modules.logger?.error("Recording an accepted request failed", { seq: receipt.seq }, err);
+      return new HttpAnswer(500, {
+        error: {
+          message: "internal error: the request was paid but its record could not be made",
+          type: "server_error",
+          param: null,
+          code: "record_failed",
+          receipt: { seq: receipt.seq.toString(), consumed: true },
+        },
+      });
+    }
+    const { recordId, record, recordSig } = finished;
     const headers = { [RECORD_HEADER]: encodeRecordHeader(record, recordSig), [RECORD_ID_HEADER]: recordId };
     if (completion === undefined || failure !== undefined) {
       const f = failure ?? new InferenceError({ code: InferenceErrorCode.CLOSED });
@@ -450,7 +476,12 @@ export class ApiServer {
     // DESIGN §4: a private record's text does not travel (nor is it kept).
     const entry: Entry = { receipt, receiptSig, record, recordSig, outputText: privateMode ? "" : text };
     await this.modules.store.completeServedReceipt(entry, { recordId, receiptDigest: digest });
-    this.modules.publisher.publish(entry);
+    try {
+      this.modules.publisher.publish(entry);
+    } catch (err) {
+      // Stored already: peers can still fetch it with /olp/req/records/1.
+      this.modules.logger?.warn("Publishing a record failed", { recordId }, err);
+    }
     return { recordId, record, recordSig };
   }
 

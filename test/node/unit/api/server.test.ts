@@ -23,11 +23,18 @@ import {
   getLaneId,
   hashOutputText,
   hashRequestBody,
+  receiptTypes,
   recoverInferenceRecordSigner,
   SECP256K1_N,
   settlementDomain,
 } from "../../../../node/src/protocol/index.js";
-import { createMemoryLaneStore, type LaneStore, nextReceipt, RECEIPT_HEADER } from "../../../../node/src/sdk/index.js";
+import {
+  createMemoryLaneStore,
+  encodeReceiptHeader,
+  type LaneStore,
+  nextReceipt,
+  RECEIPT_HEADER,
+} from "../../../../node/src/sdk/index.js";
 import { EquivocationKind, Store } from "../../../../node/src/store/index.js";
 import { ValidationErrorCode, VersionStatus } from "../../../../node/src/validation/index.js";
 import { builtinModelDir } from "../inference/builtinModel.js";
@@ -284,6 +291,29 @@ describe("ApiServer: paid inference over HTTP", function () {
       expect(evidence?.second.receiptSig).to.equal((await fresh.getLane(lane))?.last?.signature);
     });
 
+    it("409 CUMULATIVE_MISMATCH for the next seq with a cumulative that does not rise by its value (THREATS #4)", async () => {
+      const body = bodyOf("low cumulative");
+      const receipt = {
+        payer: lane.payer,
+        node: NODE,
+        versionId: VERSION,
+        lane: lane.lane,
+        seq: ((await store.getLane(laneId))?.lastSeq ?? 0n) + 1n,
+        requestHash: hashRequestBody(body),
+        value: PRICE,
+        cumulative: PRICE,
+      };
+      const signature = await ACTORS.signer.signTypedData({
+        domain: DOMAIN,
+        types: receiptTypes,
+        primaryType: "Receipt",
+        message: receipt,
+      });
+      const { res, json } = await send(body, { [RECEIPT_HEADER]: encodeReceiptHeader({ receipt, signature }) });
+      expect(res.status).to.equal(409);
+      expect(codeOf(json)).to.equal(ValidationErrorCode.CUMULATIVE_MISMATCH);
+    });
+
     it("402 RECEIPT_MALFORMED for the same receipt with a high-s signature (THREATS #22)", async () => {
       const bytes = Buffer.from(firstHeader, "base64url");
       const s = BigInt(`0x${bytes.subarray(288, 320).toString("hex")}`);
@@ -348,6 +378,8 @@ describe("ApiServer: paid inference over HTTP", function () {
     expect(codeOf(unknown.json)).to.equal("model_not_found");
     const large = await send(new Uint8Array(5000).fill(32), {});
     expect(large.res.status).to.equal(413);
+    const get = await fetch(`${url}/v1/chat/completions`);
+    expect(get.status).to.equal(405);
   });
 
   it("keeps private outputs off the gossiped entry: empty text, training shares", async () => {
@@ -450,6 +482,48 @@ describe("ApiServer: paid inference over HTTP", function () {
       await slow.close();
       silent.closeAllConnections();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it("a record that cannot be made leaves the receipt pending (500 record_failed) until it is answered", async () => {
+    const broken = new ApiServer(
+      { node: NODE, models: [{ name: "ads", versionId: VERSION, backendModel: "builtin" }] },
+      {
+        chain,
+        lanes: new StoreLaneView(store, DOMAIN),
+        store,
+        backend,
+        attributor: new TrainingSharesAttributor(() => undefined),
+        operator: ACTORS.operator,
+        publisher: { publish: () => {} },
+      },
+    );
+    const { port } = await broken.listen();
+    try {
+      const sdk = await createMemoryLaneStore({ domain: DOMAIN });
+      const lane = laneOf(ACTORS.payer.address, 12);
+      const body = bodyOf("no shares");
+      const { header } = await nextReceipt(clientOf(ACTORS.signer), {
+        store: sdk,
+        lane,
+        requestBody: body,
+        value: PRICE,
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: "POST",
+        body,
+        headers: { [RECEIPT_HEADER]: header },
+      });
+      expect(res.status).to.equal(500);
+      expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("record_failed");
+      const next = await paid(sdk, lane, bodyOf("after"));
+      expect(next.res.status).to.equal(503);
+      expect(codeOf(next.json)).to.equal("store_unavailable");
+      expect(await api.answerPendingReceipts()).to.equal(1);
+      const laneId = getLaneId(lane.payer, NODE, VERSION, 12);
+      expect((await store.getRecordsBySeqRange(laneId, 1n, 1n, 1))[0]?.entry.record.outputTokens).to.equal(0);
+    } finally {
+      await broken.close();
     }
   });
 
