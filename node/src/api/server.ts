@@ -520,10 +520,23 @@ export class ApiServer {
     for (const model of this.opts.models) {
       if (seen.has(model.versionId)) continue;
       seen.add(model.versionId);
-      const [status, price] = await Promise.all([
-        chain.versionStatus(model.versionId),
-        chain.priceOf(this.opts.node, model.versionId),
-      ]);
+      let status: VersionStatus;
+      let price: bigint;
+      try {
+        [status, price] = await Promise.all([
+          chain.versionStatus(model.versionId),
+          chain.priceOf(this.opts.node, model.versionId),
+        ]);
+      } catch (err) {
+        this.modules.logger?.warn("Chain view failed listing models", {}, err);
+        return openAIError(
+          503,
+          "server_error",
+          "the node's chain view is unavailable: try again later",
+          null,
+          "chain_unavailable",
+        );
+      }
       if (status !== VersionStatus.ACTIVE || price === 0n) continue;
       data.push({
         id: model.name,
@@ -553,12 +566,21 @@ export class ApiServer {
         chainId: chain.chainId.toString(),
         settlement: chain.settlement,
         synced,
-        ...((await this.modules.status?.chain?.()) ?? {}),
+        ...(await this.chainStatus()),
       },
       peers: this.modules.status?.peers?.() ?? null,
       lanes: { inFlight: this.laneMutex.size, inferencesInFlight: this.inFlight },
       models: this.opts.models.map((m) => ({ name: m.name, versionId: m.versionId.toString() })),
     });
+  }
+
+  private async chainStatus(): Promise<Record<string, unknown>> {
+    try {
+      return (await this.modules.status?.chain?.()) ?? {};
+    } catch (err) {
+      this.modules.logger?.warn("Chain status getter failed", {}, err);
+      return { error: "unavailable" };
+    }
   }
 
   private async serveMetrics(res: ServerResponse): Promise<void> {

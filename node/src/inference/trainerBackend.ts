@@ -170,6 +170,20 @@ class ModelProcess {
         };
         request.signal.addEventListener("abort", entry.onAbort, { once: true });
       }
+      if (this.child !== child) {
+        // The process exited between start and send: nothing will answer this id.
+        clearTimeout(entry.timer);
+        if (entry.onAbort !== undefined) request.signal?.removeEventListener("abort", entry.onAbort);
+        reject(
+          new InferenceError({
+            code: InferenceErrorCode.PROCESS_EXITED,
+            model: this.model.name,
+            exitCode: child.exitCode,
+            signal: child.signalCode,
+          }),
+        );
+        return;
+      }
       this.pending.set(id, entry);
       child.stdin.write(`${line}\n`);
     });
