@@ -355,6 +355,10 @@ describe("ApiServer: paid inference over HTTP", function () {
       expect(gap.json.error).to.deep.include({ expected: "1", found: "2" });
       expect((await send(b1, { [RECEIPT_HEADER]: r1.header })).res.status).to.equal(200);
       expect((await send(b2, { [RECEIPT_HEADER]: r2.header })).res.status).to.equal(200);
+      // An older seq replayed (its receipt read back from its stored record) is a duplicate (THREATS #3, #4).
+      const old = await send(b1, { [RECEIPT_HEADER]: r1.header });
+      expect(old.res.status).to.equal(409);
+      expect(codeOf(old.json)).to.equal(ValidationErrorCode.DUPLICATE);
     });
 
     it("503 VERSION_PENDING for a version not yet active", async () => {
