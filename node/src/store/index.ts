@@ -24,6 +24,11 @@ export { ReceiptRepository } from "./repositories/receipt.js";
 export { RecordRepository, type RecordValue } from "./repositories/record.js";
 export { Repository } from "./repositories/repository.js";
 export {
+  PENDING_RECORD_ID,
+  type PendingReceipt,
+  type ServedReceipt,
+} from "./servedReceipts.js";
+export {
   DEFAULT_MAX_PENDING_WRITES,
   MAX_LIST_PAGE,
   MAX_RECORDS_PAGE,

@@ -18,6 +18,7 @@ import { LaneSeqIndexRepository } from "./repositories/laneSeqIndex.js";
 import { MetaRepository, type StoreDomain } from "./repositories/meta.js";
 import { ReceiptRepository } from "./repositories/receipt.js";
 import { RecordRepository } from "./repositories/record.js";
+import { getLaneIdOfReceipt, type PendingReceipt, type ServedReceipt, ServedReceiptWriter } from "./servedReceipts.js";
 import type {
   AdapterVersion,
   ChainCursor,
@@ -96,6 +97,7 @@ export class Store {
   readonly chainCursors: ChainCursorRepository;
 
   private readonly writer: LaneWriter;
+  private readonly served: ServedReceiptWriter;
   private readonly mutex: KeyedMutex;
   private readonly inflight = new Set<Promise<unknown>>();
   private closing = false;
@@ -119,6 +121,7 @@ export class Store {
     this.chainCursors = new ChainCursorRepository(db);
     this.mutex = new KeyedMutex(maxPendingWrites, () => modules.metrics?.writesDropped.inc());
     this.writer = new LaneWriter(db, this, domain, () => this.now(), modules.logger, modules.metrics);
+    this.served = new ServedReceiptWriter(db, this, () => this.now(), modules.metrics);
   }
 
   /**
@@ -195,6 +198,35 @@ export class Store {
         () => this.writer.writeEntries(prepared),
       ),
     );
+  }
+
+  /**
+   * Pay before (DESIGN §4), step 1, for a receipt this node accepted over HTTP: advances its lane and stores it as the
+   * lane's latest receipt, pending (no record yet), in one atomic batch, under the lane's lock. Refuses a receipt that
+   * does not continue the lane (SEQ_GAP, CUMULATIVE_MISMATCH) or that follows a still-pending one (INVALID_ARGUMENT).
+   * Validation (signatures, price, escrow) comes before; {@link completeServedReceipt} follows.
+   */
+  async acceptServedReceipt(served: ServedReceipt): Promise<LaneState> {
+    this.assertOpen();
+    const laneId = getLaneIdOfReceipt(served.receipt);
+    return this.track(this.mutex.runExclusive([laneId], () => this.served.acceptReceipt(laneId, served)));
+  }
+
+  /**
+   * Pay before, step 2: stores the entry answering the lane's pending receipt (its record, the lane ‖ seq index entry,
+   * the record id on the latest receipt) in one atomic batch. Returns false when that entry is stored already;
+   * RECEIPT_MISMATCH when the lane's pending receipt is another. `digests`, when the caller has them, spare hashing.
+   */
+  async completeServedReceipt(entry: Entry, digests?: { recordId: Hex; receiptDigest: Hex }): Promise<boolean> {
+    this.assertOpen();
+    const prepared = this.writer.prepare(digests === undefined ? this.writer.digest(entry) : { entry, ...digests });
+    return this.track(this.mutex.runExclusive([prepared.laneId], () => this.served.completeReceipt(prepared)));
+  }
+
+  /** Up to `limit` (≤ {@link MAX_LIST_PAGE}) lanes of `node` whose latest receipt is pending (a crash mid-request). */
+  async listPendingReceipts(node: Address, limit = MAX_LIST_PAGE): Promise<PendingReceipt[]> {
+    this.assertOpen();
+    return this.served.listPending(node, Math.min(limit, MAX_LIST_PAGE), MAX_LIST_PAGE);
   }
 
   /** The stored record `recordId`, or undefined. */
