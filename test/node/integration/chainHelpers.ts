@@ -16,14 +16,14 @@ export type Eip1193 = { request(args: { method: string; params?: unknown }): Pro
 
 /**
  * Serves `provider` as JSON-RPC over HTTP on loopback: a chain that can "go away" (`close`) and come back on the same
- * port (`open`) while its state lives on in the provider. `dropNextResponse(method)` forwards the next call of
+ * port (`open`) while its state lives on in the provider. `dropNextResponse(method, thenClose)` forwards the next call of
  * `method` to the chain and then kills the connection instead of answering: the request reached the node, the answer
  * was lost.
  */
 export class RpcServer {
   private server: Server | undefined;
   private port = 0;
-  private readonly drops = new Set<string>();
+  private readonly drops = new Map<string, boolean>();
   /** Every method called, in order (for assertions on what was sent). */
   readonly calls: string[] = [];
 
@@ -33,8 +33,9 @@ export class RpcServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  dropNextResponse(method: string): void {
-    this.drops.add(method);
+  /** `thenClose`: the server goes down right after (the chain crashed after receiving the call). */
+  dropNextResponse(method: string, thenClose = false): void {
+    this.drops.set(method, thenClose);
   }
 
   async open(): Promise<void> {
@@ -74,7 +75,12 @@ export class RpcServer {
       this.calls.push(r.method);
       try {
         const result = await this.provider.request({ method: r.method, params: r.params });
-        if (this.drops.delete(r.method)) return DROP;
+        const thenClose = this.drops.get(r.method);
+        if (thenClose !== undefined) {
+          this.drops.delete(r.method);
+          if (thenClose) void this.close();
+          return DROP;
+        }
         return { jsonrpc: "2.0", id: r.id, result };
       } catch (err) {
         const e = err as { code?: number; message?: string; data?: unknown };
