@@ -195,6 +195,11 @@ export class ChainIndexer {
     return block === undefined || block < this.deployment.deployBlock ? undefined : block;
   }
 
+  /** The hash of {@link indexedBlock}. */
+  get indexedBlockHash(): Hex | undefined {
+    return this.indexedBlock === undefined ? undefined : this.cursor?.blockHash;
+  }
+
   /** The head as last polled. */
   get headBlock(): bigint | undefined {
     return this.head;

@@ -1,4 +1,4 @@
-import type { Address, Chain, PublicClient, Transport } from "viem";
+import type { Address, Chain, Hex, PublicClient, Transport } from "viem";
 import type { ChainView } from "../validation/index.js";
 import { VersionStatus } from "../validation/index.js";
 import { adapterRegistryAbi, nodeRegistryAbi, paymentEscrowAbi } from "./abi/index.js";
@@ -9,6 +9,8 @@ import { ChainError, ChainErrorCode } from "./errors.js";
 export type IndexedHead = {
   /** The last block the indexer wrote; undefined before its first range. */
   readonly indexedBlock: bigint | undefined;
+  /** Its hash: a reorg can bring a new block of the same number, and the cache must not outlive it. */
+  readonly indexedBlockHash?: Hex | undefined;
   isSynced(): boolean;
 };
 
@@ -54,7 +56,7 @@ export class ChainReader implements ChainView {
   private readonly confirmations: bigint;
   private readonly maxCacheEntries: number;
   private readonly headCacheMs: number;
-  private cacheBlock: bigint | undefined;
+  private cacheBlock: string | undefined;
   private readonly cache = new Map<string, Promise<unknown>>();
 
   constructor(opts: ChainReaderOpts, modules: ChainReaderModules) {
@@ -187,9 +189,10 @@ export class ChainReader implements ChainView {
   /** One answer at the current block, from the cache or the chain; a failed read is not cached. */
   private async read<T>(key: string, fetch: (blockNumber: bigint) => Promise<T>): Promise<T> {
     const blockNumber = await this.getBlockNumber();
-    if (blockNumber !== this.cacheBlock) {
+    const block = `${blockNumber}:${this.indexer?.indexedBlockHash ?? ""}`;
+    if (block !== this.cacheBlock) {
       this.cache.clear();
-      this.cacheBlock = blockNumber;
+      this.cacheBlock = block;
     }
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit as Promise<T>;
