@@ -43,8 +43,16 @@ class CountingStore implements ChainIndexStore {
 
 function counters(): IndexerMetrics & { values: Record<string, number> } {
   const values: Record<string, number> = {};
-  const counter = (name: string) => ({ inc: (v = 1) => void (values[name] = (values[name] ?? 0) + v) });
-  const gauge = (name: string) => ({ set: (v: number) => void (values[name] = v) });
+  const counter = (name: string) => ({
+    inc: (v = 1) => {
+      values[name] = (values[name] ?? 0) + v;
+    },
+  });
+  const gauge = (name: string) => ({
+    set: (v: number) => {
+      values[name] = v;
+    },
+  });
   return {
     values,
     headBlock: gauge("head"),

@@ -52,8 +52,9 @@ function counters(): TxSenderMetrics & { values: Record<string, number> } {
   const values: Record<string, number> = {};
   const inc =
     (name: string) =>
-    (v = 1) =>
-      void (values[name] = (values[name] ?? 0) + v);
+    (v = 1) => {
+      values[name] = (values[name] ?? 0) + v;
+    };
   return {
     values,
     sent: { inc: inc("sent") },
