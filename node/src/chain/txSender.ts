@@ -13,7 +13,7 @@ import {
   type Transport,
 } from "viem";
 import { ChainError, ChainErrorCode } from "./errors.js";
-import type { ChainLogger } from "./indexer.js";
+import type { ChainLogger } from "./indexerState.js";
 import type { TxFailureReason, TxSenderMetrics } from "./metrics.js";
 import { backoffMs, delay, isTransportError } from "./retry.js";
 
