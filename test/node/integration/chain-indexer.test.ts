@@ -281,6 +281,34 @@ describe("chain indexer and reader (Hardhat EVM, level store on disk)", function
     await ix.close();
   });
 
+  it("after a restart, a reorg behind the stored cursor rewinds a bounded depth and ends on the new chain", async () => {
+    const a = indexer(store);
+    await a.syncOnce();
+    const fork = (await conn.provider.request({ method: "evm_snapshot" })) as string;
+    await life.redeem(2n);
+    await a.syncOnce();
+    const orphaned = await store.getChainCursor();
+    await a.close();
+    await store.close();
+
+    await conn.provider.request({ method: "evm_revert", params: [fork] });
+    await conn.networkHelpers.mine(3);
+    store = await openStore();
+    const metrics = counters();
+    const b = new ChainIndexer(
+      { deployment: life.protocol.deployment, confirmations: 0, pollIntervalMs: 50, maxReorgDepth: 8 },
+      { client, store, metrics },
+    );
+    const ranges: IndexedRange[] = [];
+    b.onUpdate((r) => ranges.push(r));
+    await b.syncOnce();
+    expect(metrics.values.reorgs).to.equal(1);
+    expect(ranges[0]?.rewoundTo).to.equal((orphaned?.blockNumber ?? 0n) - 8n);
+    const cursor = await store.getChainCursor();
+    expect(cursor?.blockHash).to.equal((await client.getBlock({ blockNumber: await head() })).hash);
+    await b.close();
+  });
+
   it("ChainReader answers at the indexed block: a price change is invisible until indexed", async () => {
     const ix = indexer(store, 0);
     const reader = new ChainReader({ deployment: life.protocol.deployment, confirmations: 0 }, { client, indexer: ix });
