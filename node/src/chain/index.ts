@@ -1,4 +1,11 @@
 export {
+  type ChainClients,
+  type CheckChainClient,
+  type CreateChainClientsParameters,
+  checkChain,
+  createChainClients,
+} from "./clients.js";
+export {
   DEPLOYMENT_CONTRACTS,
   type Deployment,
   type DeploymentContract,
@@ -8,3 +15,26 @@ export {
   readDeployment,
   writeDeployment,
 } from "./deployment.js";
+export { ChainError, ChainErrorCode, type ChainErrorType } from "./errors.js";
+export {
+  ChainIndexer,
+  type ChainIndexerModules,
+  type ChainIndexerOpts,
+  type ChainIndexStore,
+  type ChainLogger,
+  type IndexedEvent,
+  type IndexedRange,
+} from "./indexer.js";
+export {
+  type ChainCounter,
+  type ChainGauge,
+  createIndexerMetrics,
+  createTxSenderMetrics,
+  type IndexerMetrics,
+  TX_FAILURE_REASONS,
+  type TxFailureReason,
+  type TxSenderMetrics,
+} from "./metrics.js";
+export { ChainReader, type ChainReaderModules, type ChainReaderOpts, type IndexedHead } from "./reader.js";
+export { isTransportError } from "./retry.js";
+export { type TxRequest, type TxResult, TxSender, type TxSenderModules, type TxSenderOpts } from "./txSender.js";
