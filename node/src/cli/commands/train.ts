@@ -1,0 +1,504 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { type Address, formatUnits, type Hex, parseEventLogs } from "viem";
+import { adapterRegistryAbi, datanetRegistryAbi } from "../../chain/abi/index.js";
+import { parseDataset } from "../../protocol/index.js";
+import {
+  buildTrainingCorpus,
+  buildTrainingJob,
+  buildVersionProof,
+  commitTraining,
+  createTrainConfig,
+  DatasetStore,
+  getBaseModelHash,
+  getConfigHash,
+  getEvalSplit,
+  getTrainingCommitment,
+  getTrainingSeed,
+  type OwnerDatasetInput,
+  renderProgressBar,
+  sealCommitment,
+  submitVersion,
+  type TrainConfig,
+  type TrainerEvent,
+  TrainerProcess,
+  TrainerService,
+  type TrainingDatasetInput,
+  TrainingProgress,
+} from "../../trainer/index.js";
+import { CliError, type Command, type CommandContext, ExitCode, type Writer } from "../command.js";
+import { parseId, parseOpen } from "./dataset.js";
+import { type ChainSession, openChainSession, requireWallet, sendCall } from "./session.js";
+
+/** What `olnode train` reports when the version is on chain. */
+export interface TrainCommandResult {
+  readonly adapterId: bigint;
+  readonly commitmentId: bigint;
+  readonly versionId: bigint;
+  readonly weightsHash: Hex;
+  readonly checkpointRoot: Hex;
+  readonly checkpoints: number;
+  /** ROUGE-L F1 on the held-out split, in basis points (0 without `--eval`). */
+  readonly evalScore: number;
+  readonly bond: bigint;
+  readonly submitTx: Hex;
+  /** The version's folder in the artifact store. */
+  readonly artifacts: string;
+}
+
+/** The most datasets one run may name, and the most registered datasets scanned for earlier owners (bounded reads). */
+const MAX_TRAINING_DATASETS = 64;
+const MAX_SCANNED_DATASETS = 10_000;
+/** How long the seal waits for the block after the commitment's. */
+const SEAL_WAIT_MS = 120_000;
+/** Width of the progress bar between its brackets. */
+const BAR_WIDTH = 30;
+
+/** `olnode train`. */
+export const trainCommand: Command = {
+  path: ["train"],
+  summary: "train an adapter on registered datasets and put its proof of training on chain",
+  description: [
+    "Trains a LoRA/QLoRA adapter with the Python trainer and registers the result (DESIGN §7):",
+    "  1. reads the datasets from the registry and their files from <store.dir>/datasets (`olnode dataset add`",
+    "     keeps them there), checked against the registered roots, and builds the training corpus;",
+    "  2. commits the base model, config and datasets (AdapterRegistry.commitTraining), then seals the commitment",
+    "     once the chain has made the next block: the seal stores that block's hash, which seeds the run;",
+    "  3. runs the trainer, with a progress bar on stderr (plain lines when stderr is not a terminal);",
+    "  4. checks the proof against the checkpoints, submits the version with its bond, and stores the run under",
+    "     <store.dir>/trainer/versions/<versionId> (what `olnode verify` and peers read).",
+    "--adapter names an adapter id, or a name: the operator's adapter of that name, created when missing.",
+    "--train-config is a JSON object of TrainConfig fields (docs/trainer.md); --method and --steps override it.",
+    "--model builtin creates the built-in model under <inference.modelDir>/builtin once (a few minutes).",
+  ].join("\n"),
+  positionals: [],
+  options: {
+    config: { type: "string", valueName: "<path>", description: "node config file (JSON); default: $OLNODE_CONFIG" },
+    adapter: { type: "string", valueName: "<id|name>", description: "the adapter to train (required)" },
+    datasets: { type: "string", valueName: "<ids>", description: "dataset ids, comma-separated, e.g. 1,2 (required)" },
+    method: { type: "string", valueName: "<qlora|lora>", description: "adapter method (default: the config's, qlora)" },
+    steps: { type: "string", valueName: "<N>", description: "optimizer steps, a multiple of checkpointInterval" },
+    "train-config": { type: "string", valueName: "<train.json>", description: "TrainConfig fields as JSON" },
+    model: { type: "string", valueName: "<dir|builtin>", description: "base model folder (default: builtin)" },
+    eval: { type: "string", valueName: "<file.jsonl>", description: "held-out split: pinned in the config, scored" },
+    bond: { type: "string", valueName: "<OPEN>", description: "OPEN bonded on the version (default: minBond)" },
+  },
+  configFlags: true,
+  examples: [
+    "olnode train --adapter ads --datasets 1,2 --steps 400 --eval trainer/data/advertise/ads-eval.jsonl",
+    "olnode train --adapter 3 --datasets 1 --method lora --train-config train.json --model models/llama --json",
+  ],
+  async run(context) {
+    const flags = readTrainFlags(context);
+    const config = await readTrainConfig(context, flags);
+    const evalFile = flags.evalPath === undefined ? undefined : await readUserFile(context, flags.evalPath, "--eval");
+    const trainConfig =
+      evalFile === undefined ? config : createTrainConfig({ ...config, evalSplit: getEvalSplit(evalFile) });
+
+    const session = await openChainSession(context, { nodeConfigPath: flags.nodeConfigPath });
+    const progress = new ProgressPrinter(context);
+    const { adapterRegistry } = session.deployment.contracts;
+    const training = await readTrainingDatasets(session, flags.datasetIds);
+    const others = await readEarlierDatasets(session, training);
+    // The corpus first: a file that does not build its registered root fails before anything is committed.
+    const corpus = buildTrainingCorpus({ training, others });
+
+    const modelDir = await prepareModel(context, session, flags.model, progress);
+    const baseModelHash = await getBaseModelHash(modelDir);
+    const adapterId = await resolveAdapter(session, flags.adapter, progress);
+    const clients = { publicClient: session.publicClient, walletClient: requireWallet(session) };
+    const configHash = getConfigHash(trainConfig);
+    progress.line(`committing: adapter ${adapterId}, datasets ${flags.datasetIds.join(",")}, config ${configHash}`);
+    const { commitmentId } = await commitTraining(clients, {
+      adapterRegistry,
+      adapterId,
+      baseModelHash,
+      configHash,
+      datasetIds: flags.datasetIds,
+    });
+    progress.line(`sealing commitment ${commitmentId}: waiting for the next block`);
+    const sealed = await sealCommitment(clients, { adapterRegistry, commitmentId, timeoutMs: SEAL_WAIT_MS });
+    const seed = await getTrainingSeed(session.publicClient, { adapterRegistry, commitmentId });
+
+    const job = buildTrainingJob({
+      config: trainConfig,
+      corpus,
+      commitBlockhash: sealed.commitBlockhash,
+      modelDir,
+      ...(evalFile === undefined ? {} : { evalFile }),
+    });
+    const service = new TrainerService({
+      artifactsDir: join(session.storeDir, "trainer"),
+      python: session.config.trainer.pythonPath,
+    });
+    try {
+      const run = await service.train(commitmentId, job, { onEvent: (event) => progress.event(event) });
+      progress.done();
+      const commitment = await getTrainingCommitment(session.publicClient, { adapterRegistry, commitmentId });
+      const proof = buildVersionProof({ result: run.result, checkpoints: run.checkpoints, seed, commitment });
+      const minBond = await session.publicClient.readContract({
+        address: adapterRegistry,
+        abi: adapterRegistryAbi,
+        functionName: "minBond",
+      });
+      const bond = flags.bond ?? minBond;
+      if (bond < minBond) {
+        throw new CliError(
+          `--bond ${formatUnits(bond, 18)} OPEN is below the registry's minBond of ${formatUnits(minBond, 18)} OPEN`,
+          ExitCode.USER_ERROR,
+          "CLI_ERROR_BOND_TOO_LOW",
+        );
+      }
+      const submitted = await submitVersion(clients, { adapterRegistry, commitmentId, proof, bond });
+      const artifacts = await service.store.promote({
+        versionId: submitted.versionId,
+        commitmentId,
+        proof,
+        txHash: submitted.txHash,
+      });
+      const result: TrainCommandResult = {
+        adapterId,
+        commitmentId,
+        versionId: submitted.versionId,
+        weightsHash: proof.weightsHash,
+        checkpointRoot: proof.checkpointRoot,
+        checkpoints: proof.checkpointCount,
+        evalScore: proof.evalScore,
+        bond,
+        submitTx: submitted.txHash,
+        artifacts,
+      };
+      printResult(context, result);
+    } finally {
+      await service.close();
+    }
+  },
+};
+
+interface TrainFlags {
+  readonly adapter: string;
+  readonly datasetIds: readonly bigint[];
+  readonly method: string | undefined;
+  readonly steps: number | undefined;
+  readonly trainConfigPath: string | undefined;
+  readonly model: string;
+  readonly evalPath: string | undefined;
+  readonly bond: bigint | undefined;
+  readonly nodeConfigPath: string | undefined;
+}
+
+function readTrainFlags(context: CommandContext): TrainFlags {
+  const o = context.args.options;
+  const text = (name: string): string | undefined => (typeof o[name] === "string" ? (o[name] as string) : undefined);
+  const adapter = text("adapter");
+  if (adapter === undefined || adapter.trim() === "") usage("--adapter is required: an adapter id or name");
+  const datasets = text("datasets");
+  if (datasets === undefined) usage("--datasets is required: dataset ids, comma-separated (e.g. 1,2)");
+  const datasetIds = datasets.split(",").map((id) => parseId(id.trim(), "--datasets"));
+  datasetIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let i = 1; i < datasetIds.length; i++) {
+    if (datasetIds[i] === datasetIds[i - 1]) usage(`--datasets names dataset ${datasetIds[i]} twice`);
+  }
+  if (datasetIds.length > MAX_TRAINING_DATASETS) usage(`--datasets names more than ${MAX_TRAINING_DATASETS} datasets`);
+  const method = text("method");
+  if (method !== undefined && method !== "qlora" && method !== "lora") {
+    usage(`--method must be qlora or lora, found ${JSON.stringify(method)}`);
+  }
+  const stepsText = text("steps");
+  if (stepsText !== undefined && !/^[1-9][0-9]{0,8}$/.test(stepsText)) {
+    usage(`--steps must be a whole number from 1, found ${JSON.stringify(stepsText)}`);
+  }
+  const bondText = text("bond");
+  return {
+    adapter,
+    datasetIds,
+    method,
+    steps: stepsText === undefined ? undefined : Number(stepsText),
+    trainConfigPath: text("train-config"),
+    model: text("model") ?? "builtin",
+    evalPath: text("eval"),
+    bond: bondText === undefined ? undefined : parseOpen(bondText, "--bond"),
+    nodeConfigPath: text("config"),
+  };
+}
+
+/** The train config: the file's fields, then `--method` and `--steps`; every field checked (`CONFIG_INVALID`). */
+async function readTrainConfig(context: CommandContext, flags: TrainFlags): Promise<TrainConfig> {
+  let fields: Record<string, unknown> = {};
+  if (flags.trainConfigPath !== undefined) {
+    const bytes = await readUserFile(context, flags.trainConfigPath, "--train-config");
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch (err) {
+      throw new CliError(
+        `${flags.trainConfigPath}: not JSON (${(err as Error).message})`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_TRAIN_CONFIG",
+      );
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw new CliError(
+        `${flags.trainConfigPath}: expected a JSON object of TrainConfig fields`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_TRAIN_CONFIG",
+      );
+    }
+    fields = json as Record<string, unknown>;
+  }
+  if (flags.method !== undefined) fields.method = flags.method;
+  if (flags.steps !== undefined) fields.steps = flags.steps;
+  return createTrainConfig(fields as Partial<TrainConfig>);
+}
+
+async function readUserFile(context: CommandContext, path: string, flag: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(resolve(context.io.cwd, path)));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a file" : code;
+    throw new CliError(
+      `${flag} ${path}: ${problem ?? "unreadable"}`,
+      ExitCode.USER_ERROR,
+      "CLI_ERROR_FILE_NOT_READABLE",
+    );
+  }
+}
+
+/** The training datasets from the registry, each with its file from the local dataset store. */
+async function readTrainingDatasets(
+  session: ChainSession,
+  datasetIds: readonly bigint[],
+): Promise<TrainingDatasetInput[]> {
+  const { datanetRegistry } = session.deployment.contracts;
+  const count = await session.publicClient.readContract({
+    address: datanetRegistry,
+    abi: datanetRegistryAbi,
+    functionName: "datasetCount",
+  });
+  const store = new DatasetStore({ dir: join(session.storeDir, "datasets") });
+  const inputs: TrainingDatasetInput[] = [];
+  for (const datasetId of datasetIds) {
+    if (datasetId > count) {
+      throw new CliError(
+        `unknown dataset ${datasetId}: the registry has ${count === 0n ? "none" : `datasets 1 to ${count}`}`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_UNKNOWN_DATASET",
+      );
+    }
+    const dataset = await session.publicClient.readContract({
+      address: datanetRegistry,
+      abi: datanetRegistryAbi,
+      functionName: "getDataset",
+      args: [datasetId],
+    });
+    const file = await store.read(dataset.root);
+    if (file === null) {
+      throw new CliError(
+        `dataset ${datasetId} (root ${dataset.root}) is not held by this node: add its file with 'olnode dataset add', or copy it to ${store.pathOf(dataset.root)}`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_DATASET_NOT_HELD",
+      );
+    }
+    inputs.push({ datasetId, root: dataset.root, commitOrder: dataset.commitOrder, file });
+  }
+  return inputs;
+}
+
+/**
+ * Every other registered dataset committed before the last training dataset (DESIGN §7: a sample belongs to the
+ * earliest-committed dataset holding it; later ones can own nothing). Their sample hashes come from local files: one
+ * this node lacks could own training samples, so it is an error rather than a guess.
+ */
+async function readEarlierDatasets(
+  session: ChainSession,
+  training: readonly TrainingDatasetInput[],
+): Promise<OwnerDatasetInput[]> {
+  const { datanetRegistry } = session.deployment.contracts;
+  const count = await session.publicClient.readContract({
+    address: datanetRegistry,
+    abi: datanetRegistryAbi,
+    functionName: "datasetCount",
+  });
+  if (count > BigInt(MAX_SCANNED_DATASETS)) {
+    throw new CliError(
+      `the registry holds ${count} datasets; this command scans at most ${MAX_SCANNED_DATASETS} for earlier owners`,
+      ExitCode.USER_ERROR,
+      "CLI_ERROR_TOO_MANY_DATASETS",
+    );
+  }
+  let lastOrder = 0n;
+  for (const d of training) if (d.commitOrder > lastOrder) lastOrder = d.commitOrder;
+  const trainingIds = new Set(training.map((d) => d.datasetId));
+  const store = new DatasetStore({ dir: join(session.storeDir, "datasets") });
+  const others: OwnerDatasetInput[] = [];
+  for (let datasetId = 1n; datasetId <= count; datasetId++) {
+    if (trainingIds.has(datasetId)) continue;
+    const dataset = await session.publicClient.readContract({
+      address: datanetRegistry,
+      abi: datanetRegistryAbi,
+      functionName: "getDataset",
+      args: [datasetId],
+    });
+    if (dataset.commitOrder >= lastOrder) continue;
+    const file = await store.read(dataset.root);
+    if (file === null) {
+      throw new CliError(
+        `dataset ${datasetId} (root ${dataset.root}) was committed before the training datasets and may own some of their samples (DESIGN §7), but this node does not hold it: add its file with 'olnode dataset add' or copy it to ${store.pathOf(dataset.root)}`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_DATASET_NOT_HELD",
+      );
+    }
+    const sampleHashes = parseDataset(file).map((s) => s.sampleHash);
+    others.push({ datasetId, commitOrder: dataset.commitOrder, sampleHashes });
+  }
+  return others;
+}
+
+/** The model folder: `builtin` is made (once, cached by the trainer) under `inference.modelDir`. */
+async function prepareModel(
+  context: CommandContext,
+  session: ChainSession,
+  model: string,
+  progress: ProgressPrinter,
+): Promise<string> {
+  if (model !== "builtin") return resolve(context.io.cwd, model);
+  const dir = resolve(context.io.cwd, session.config.inference.modelDir, "builtin");
+  progress.line(`preparing the built-in model in ${dir} (cached after the first run)`);
+  await new TrainerProcess({ python: session.config.trainer.pythonPath }).run("make-model", ["--out", dir], {
+    onEvent: (event) => progress.event(event),
+  });
+  return dir;
+}
+
+/** An adapter id the operator owns, or the operator's adapter of that name (created when there is none). */
+async function resolveAdapter(session: ChainSession, adapter: string, progress: ProgressPrinter): Promise<bigint> {
+  const { adapterRegistry } = session.deployment.contracts;
+  const owner = requireWallet(session).account.address;
+  if (/^[0-9]+$/.test(adapter)) {
+    const adapterId = parseId(adapter, "--adapter");
+    const count = await session.publicClient.readContract({
+      address: adapterRegistry,
+      abi: adapterRegistryAbi,
+      functionName: "adapterCount",
+    });
+    if (adapterId > count) {
+      throw new CliError(`unknown adapter ${adapterId}`, ExitCode.USER_ERROR, "CLI_ERROR_UNKNOWN_ADAPTER");
+    }
+    const found = await session.publicClient.readContract({
+      address: adapterRegistry,
+      abi: adapterRegistryAbi,
+      functionName: "getAdapter",
+      args: [adapterId],
+    });
+    if (found.owner.toLowerCase() !== owner.toLowerCase()) {
+      throw new CliError(
+        `adapter ${adapterId} belongs to ${found.owner}, not to the operator ${owner}`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_NOT_ADAPTER_OWNER",
+      );
+    }
+    return adapterId;
+  }
+  const created = await session.publicClient.getContractEvents({
+    address: adapterRegistry,
+    abi: adapterRegistryAbi,
+    eventName: "AdapterCreated",
+    args: { owner: owner as Address },
+    fromBlock: session.deployment.deployBlock,
+    strict: true,
+  });
+  const mine = created.find((log) => log.args.name === adapter);
+  if (mine !== undefined) return mine.args.adapterId;
+  progress.line(`creating adapter ${JSON.stringify(adapter)}`);
+  const receipt = await sendCall(session, {
+    address: adapterRegistry,
+    abi: adapterRegistryAbi,
+    functionName: "createAdapter",
+    args: [adapter],
+  });
+  const [event] = parseEventLogs({ abi: adapterRegistryAbi, eventName: "AdapterCreated", logs: receipt.logs });
+  if (event === undefined) throw new Error(`no AdapterCreated event in ${receipt.transactionHash}`);
+  return event.args.adapterId;
+}
+
+/**
+ * Progress on stderr: a bar redrawn in place on a terminal, a plain line per checkpoint otherwise; with `--json`, one
+ * JSON line per progress snapshot on stdout (the result is the last line).
+ */
+class ProgressPrinter {
+  private readonly stderr: Writer;
+  private readonly stdout: Writer;
+  private readonly json: boolean;
+  private readonly tty: boolean;
+  private readonly progress = new TrainingProgress();
+  private barShown = false;
+
+  constructor(context: CommandContext) {
+    this.stderr = context.io.stderr;
+    this.stdout = context.io.stdout;
+    this.json = context.json;
+    this.tty = (context.io.stderr as { isTTY?: boolean }).isTTY === true;
+    this.progress.on("progress", (snapshot) => {
+      if (this.json) {
+        this.stdout.write(`${JSON.stringify({ type: "progress", ...snapshot })}\n`);
+        return;
+      }
+      if (snapshot.phase !== "train") return;
+      const bar = renderProgressBar(snapshot.step, snapshot.steps, snapshot.loss, BAR_WIDTH, {
+        etaSeconds: snapshot.etaSeconds,
+      });
+      if (this.tty) {
+        this.stderr.write(`\r${bar}`);
+        this.barShown = true;
+      }
+    });
+  }
+
+  /** A trainer event: updates the bar; checkpoints also print a plain line when stderr is not a terminal. */
+  event(event: TrainerEvent): void {
+    this.progress.update(event);
+    if (!this.tty && !this.json && event.type === "checkpoint" && event.k > 0) {
+      const s = this.progress.current;
+      this.stderr.write(`${renderProgressBar(s.step, s.steps, s.loss, BAR_WIDTH, { etaSeconds: s.etaSeconds })}\n`);
+    }
+  }
+
+  /** A step of the command itself. */
+  line(text: string): void {
+    this.endBar();
+    if (this.json) this.stdout.write(`${JSON.stringify({ type: "step", message: text })}\n`);
+    else this.stderr.write(`${text}\n`);
+  }
+
+  done(): void {
+    this.endBar();
+  }
+
+  private endBar(): void {
+    if (this.barShown) this.stderr.write("\n");
+    this.barShown = false;
+  }
+}
+
+function printResult(context: CommandContext, r: TrainCommandResult): void {
+  if (context.json) {
+    const json = JSON.stringify({ type: "result", ...r }, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    context.io.stdout.write(`${json}\n`);
+    return;
+  }
+  const lines = [
+    `version         ${r.versionId} (adapter ${r.adapterId}, commitment ${r.commitmentId})`,
+    `weightsHash     ${r.weightsHash}`,
+    `checkpointRoot  ${r.checkpointRoot} (${r.checkpoints} segments)`,
+    `eval ROUGE-L    ${(r.evalScore / 100).toFixed(2)} (evalScore ${r.evalScore} bps${r.evalScore === 0 ? ", no --eval split" : ""})`,
+    `bond            ${formatUnits(r.bond, 18)} OPEN`,
+    `submitTx        ${r.submitTx}`,
+    `artifacts       ${r.artifacts}`,
+  ];
+  context.io.stdout.write(`${lines.join("\n")}\n`);
+}
+
+function usage(message: string): never {
+  throw new CliError(message, ExitCode.USAGE_ERROR, "CLI_ERROR_FLAG_VALUE");
+}
