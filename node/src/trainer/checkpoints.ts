@@ -1,4 +1,3 @@
-import { decodeAbiParameters, encodeAbiParameters, type Hex, hexToBytes, toHex } from "viem";
 import type { ArtifactStore, StoredCheckpoint } from "./artifacts.js";
 
 /** A run of checkpoint bytes, as p2p's `ReqRespHandlers.getCheckpoint` returns it. */
@@ -15,24 +14,54 @@ export type CheckpointHandler = (
   maxBytes: number,
 ) => Promise<CheckpointBytesRange | null>;
 
-const CHECKPOINT_PARAMETERS = [{ type: "bytes" }, { type: "bytes" }] as const;
-
 /**
  * The bytes of a checkpoint on `/olp/req/checkpoints/1` (docs/protocol.md leaves the format to the trainer):
  * `abi.encode(bytes weights, bytes state)`, the two safetensors files exactly as stored, so the requester can hash each
- * (`hashSafetensors`) and compare with the chain's `weightsHash_k` and `stateHash_k`.
+ * (`hashSafetensors`) and compare with the chain's `weightsHash_k` and `stateHash_k`. Written word by word: a general
+ * ABI coder spends seconds on a checkpoint of many MiB, past a requester's time to first byte.
  */
 export function encodeCheckpoint(checkpoint: Pick<StoredCheckpoint, "weights" | "state">): Uint8Array {
-  return hexToBytes(encodeAbiParameters(CHECKPOINT_PARAMETERS, [toHex(checkpoint.weights), toHex(checkpoint.state)]));
+  const { weights, state } = checkpoint;
+  const weightsWords = Math.ceil(weights.length / 32) * 32;
+  const out = new Uint8Array(64 + 32 + weightsWords + 32 + Math.ceil(state.length / 32) * 32);
+  const view = new DataView(out.buffer);
+  const word = (at: number, value: number) => view.setBigUint64(at + 24, BigInt(value));
+  word(0, 64);
+  word(32, 64 + 32 + weightsWords);
+  word(64, weights.length);
+  out.set(weights, 96);
+  word(96 + weightsWords, state.length);
+  out.set(state, 96 + weightsWords + 32);
+  return out;
 }
 
-/** Reads {@link encodeCheckpoint}'s bytes back; throws (viem's decode error) on anything else. */
+/**
+ * Reads {@link encodeCheckpoint}'s bytes back, refusing anything but that exact layout (offsets, lengths, zero padding).
+ *
+ * @throws {RangeError} naming what is wrong
+ */
 export function decodeCheckpoint(bytes: Uint8Array): { readonly weights: Uint8Array; readonly state: Uint8Array } {
-  const [weights, state] = decodeAbiParameters(CHECKPOINT_PARAMETERS, toHex(bytes) as Hex);
-  if (encodeCheckpoint({ weights: hexToBytes(weights), state: hexToBytes(state) }).length !== bytes.length) {
-    throw new RangeError("checkpoint bytes are not a canonical abi.encode(bytes, bytes)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const word = (at: number): number => {
+    if (at + 32 > bytes.length)
+      throw new RangeError(`checkpoint bytes end at ${bytes.length}, a word at ${at} was expected`);
+    for (let i = at; i < at + 24; i++)
+      if (bytes[i] !== 0) throw new RangeError(`checkpoint word at ${at} is too large`);
+    return Number(view.getBigUint64(at + 24));
+  };
+  if (word(0) !== 64) throw new RangeError("checkpoint bytes: the weights offset must be 64");
+  const weightsLength = word(64);
+  const weightsWords = Math.ceil(weightsLength / 32) * 32;
+  if (word(32) !== 96 + weightsWords)
+    throw new RangeError("checkpoint bytes: the state offset does not follow the weights");
+  const stateLength = word(96 + weightsWords);
+  const weights = bytes.slice(96, 96 + weightsLength);
+  const state = bytes.slice(96 + weightsWords + 32, 96 + weightsWords + 32 + stateLength);
+  const canonical = encodeCheckpoint({ weights, state });
+  if (canonical.length !== bytes.length || !Buffer.from(canonical).equals(Buffer.from(bytes))) {
+    throw new RangeError("checkpoint bytes are not a canonical abi.encode(bytes weights, bytes state)");
   }
-  return { weights: hexToBytes(weights), state: hexToBytes(state) };
+  return { weights, state };
 }
 
 /** Encoded checkpoints kept for paging (a peer fetches one in 4 MiB pages): the most recent few, the rest re-read. */
