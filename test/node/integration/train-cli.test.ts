@@ -31,13 +31,14 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
   let dir: string;
   let env: Record<string, string>;
 
-  const olnode = async (...argv: string[]): Promise<Run> => {
+  const olnode = (...argv: string[]): Promise<Run> => olnodeWith(env, ...argv);
+  const olnodeWith = async (runEnv: Record<string, string>, ...argv: string[]): Promise<Run> => {
     let stdout = "";
     let stderr = "";
     const code = await runCli(argv, {
       stdout: { write: (chunk: string) => (stdout += chunk) },
       stderr: { write: (chunk: string) => (stderr += chunk) },
-      env,
+      env: runEnv,
       cwd: dir,
     });
     return { code, stdout, stderr };
@@ -107,6 +108,9 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
       datasetIds.push(result.datasetId);
     }
     expect(datasetIds).to.deep.equal(["1", "2"]);
+    const again = await olnode("dataset", "add", join(DATA, "ads-1.jsonl"), "--datanet", "1");
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/its root 0x[0-9a-f]{64} is already registered as dataset 1\n$/);
 
     await writeFile(
       join(dir, "train.json"),
@@ -120,7 +124,7 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
         evalMaxNewTokens: 16,
       }),
     );
-    const trained = await olnode(
+    const trainArgs = [
       "train",
       "--adapter",
       "ads",
@@ -135,7 +139,15 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
       "--eval",
       join(DATA, "ads-eval.jsonl"),
       "--json",
-    );
+    ];
+    // A run that fails after its commitment gives the commitment up, so the adapter can commit again.
+    const failed = await olnodeWith({ ...env, OLNODE_TRAINER_PYTHON_PATH: "/nonexistent/python3" }, ...trainArgs);
+    expect(failed.code).to.equal(1);
+    expect(JSON.parse(failed.stderr)).to.have.nested.property("error.code", "TRAINER_ERROR_SPAWN_FAILED");
+    expect(failed.stdout).to.contain('"message":"abandoned commitment 1: the adapter can commit again"');
+    expect(await protocol.adapterRegistry.commitmentStatusOf(1n)).to.equal(5n); // Abandoned
+
+    const trained = await olnode(...trainArgs);
     expect(trained.code, trained.stderr).to.equal(0);
     const lines = trained.stdout
       .trim()

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { type Address, formatUnits, type Hex, parseEventLogs } from "viem";
-import { adapterRegistryAbi, datanetRegistryAbi } from "../../chain/abi/index.js";
+import { adapterRegistryAbi, datanetRegistryAbi, openTokenAbi } from "../../chain/abi/index.js";
 import { parseDataset } from "../../protocol/index.js";
 import {
   buildTrainingCorpus,
@@ -16,19 +16,18 @@ import {
   getTrainingCommitment,
   getTrainingSeed,
   type OwnerDatasetInput,
-  renderProgressBar,
   sealCommitment,
   submitVersion,
   type TrainConfig,
-  type TrainerEvent,
+  type TrainedRun,
   TrainerProcess,
   TrainerService,
   type TrainingDatasetInput,
-  TrainingProgress,
 } from "../../trainer/index.js";
-import { CliError, type Command, type CommandContext, ExitCode, type Writer } from "../command.js";
+import { CliError, type Command, type CommandContext, ExitCode } from "../command.js";
 import { parseId, parseOpen } from "./dataset.js";
 import { type ChainSession, openChainSession, requireWallet, sendCall } from "./session.js";
+import { ProgressPrinter } from "./trainProgress.js";
 
 /** What `olnode train` reports when the version is on chain. */
 export interface TrainCommandResult {
@@ -51,8 +50,6 @@ const MAX_TRAINING_DATASETS = 64;
 const MAX_SCANNED_DATASETS = 10_000;
 /** How long the seal waits for the block after the commitment's. */
 const SEAL_WAIT_MS = 120_000;
-/** Width of the progress bar between its brackets. */
-const BAR_WIDTH = 30;
 
 /** `olnode train`. */
 export const trainCommand: Command = {
@@ -100,9 +97,10 @@ export const trainCommand: Command = {
     const { adapterRegistry } = session.deployment.contracts;
     const training = await readTrainingDatasets(session, flags.datasetIds);
     const others = await readEarlierDatasets(session, training);
-    // The corpus first: a file that does not build its registered root fails before anything is committed.
+    // Everything that can be checked is checked before the commitment: the corpus against the registered roots, the
+    // model, the adapter, the bond and the OPEN to pay it.
     const corpus = buildTrainingCorpus({ training, others });
-
+    const bond = await checkBond(session, flags.bond);
     const modelDir = await prepareModel(context, session, flags.model, progress);
     const baseModelHash = await getBaseModelHash(modelDir);
     const adapterId = await resolveAdapter(session, flags.adapter, progress);
@@ -116,39 +114,35 @@ export const trainCommand: Command = {
       configHash,
       datasetIds: flags.datasetIds,
     });
-    progress.line(`sealing commitment ${commitmentId}: waiting for the next block`);
-    const sealed = await sealCommitment(clients, { adapterRegistry, commitmentId, timeoutMs: SEAL_WAIT_MS });
-    const seed = await getTrainingSeed(session.publicClient, { adapterRegistry, commitmentId });
 
-    const job = buildTrainingJob({
-      config: trainConfig,
-      corpus,
-      commitBlockhash: sealed.commitBlockhash,
-      modelDir,
-      ...(evalFile === undefined ? {} : { evalFile }),
-    });
     const service = new TrainerService({
       artifactsDir: join(session.storeDir, "trainer"),
       python: session.config.trainer.pythonPath,
     });
     try {
-      const run = await service.train(commitmentId, job, { onEvent: (event) => progress.event(event) });
-      progress.done();
+      let run: TrainedRun;
+      let seed: Hex;
+      try {
+        progress.line(`sealing commitment ${commitmentId}: waiting for the next block`);
+        const sealed = await sealCommitment(clients, { adapterRegistry, commitmentId, timeoutMs: SEAL_WAIT_MS });
+        seed = await getTrainingSeed(session.publicClient, { adapterRegistry, commitmentId });
+        const job = buildTrainingJob({
+          config: trainConfig,
+          corpus,
+          commitBlockhash: sealed.commitBlockhash,
+          modelDir,
+          ...(evalFile === undefined ? {} : { evalFile }),
+        });
+        run = await service.train(commitmentId, job, { onEvent: (event) => progress.event(event) });
+        progress.done();
+      } catch (err) {
+        // An open commitment blocks the adapter's next one: give it up, so running the command again works.
+        progress.done();
+        await abandon(session, commitmentId, progress);
+        throw err;
+      }
       const commitment = await getTrainingCommitment(session.publicClient, { adapterRegistry, commitmentId });
       const proof = buildVersionProof({ result: run.result, checkpoints: run.checkpoints, seed, commitment });
-      const minBond = await session.publicClient.readContract({
-        address: adapterRegistry,
-        abi: adapterRegistryAbi,
-        functionName: "minBond",
-      });
-      const bond = flags.bond ?? minBond;
-      if (bond < minBond) {
-        throw new CliError(
-          `--bond ${formatUnits(bond, 18)} OPEN is below the registry's minBond of ${formatUnits(minBond, 18)} OPEN`,
-          ExitCode.USER_ERROR,
-          "CLI_ERROR_BOND_TOO_LOW",
-        );
-      }
       const submitted = await submitVersion(clients, { adapterRegistry, commitmentId, proof, bond });
       const artifacts = await service.store.promote({
         versionId: submitted.versionId,
@@ -156,7 +150,7 @@ export const trainCommand: Command = {
         proof,
         txHash: submitted.txHash,
       });
-      const result: TrainCommandResult = {
+      printResult(context, {
         adapterId,
         commitmentId,
         versionId: submitted.versionId,
@@ -167,13 +161,60 @@ export const trainCommand: Command = {
         bond,
         submitTx: submitted.txHash,
         artifacts,
-      };
-      printResult(context, result);
+      });
     } finally {
       await service.close();
     }
   },
 };
+
+/** The version's bond: `--bond` or the registry's `minBond`; at least `minBond`, and held by the operator. */
+async function checkBond(session: ChainSession, wanted: bigint | undefined): Promise<bigint> {
+  const { adapterRegistry, openToken } = session.deployment.contracts;
+  const minBond = await session.publicClient.readContract({
+    address: adapterRegistry,
+    abi: adapterRegistryAbi,
+    functionName: "minBond",
+  });
+  const bond = wanted ?? minBond;
+  if (bond < minBond) {
+    throw new CliError(
+      `--bond ${formatUnits(bond, 18)} OPEN is below the registry's minBond of ${formatUnits(minBond, 18)} OPEN`,
+      ExitCode.USER_ERROR,
+      "CLI_ERROR_BOND_TOO_LOW",
+    );
+  }
+  const operator = requireWallet(session).account.address;
+  const balance = await session.publicClient.readContract({
+    address: openToken,
+    abi: openTokenAbi,
+    functionName: "balanceOf",
+    args: [operator],
+  });
+  if (balance < bond) {
+    throw new CliError(
+      `not enough OPEN for the bond: ${formatUnits(bond, 18)} OPEN, ${operator} holds ${formatUnits(balance, 18)} OPEN`,
+      ExitCode.USER_ERROR,
+      "CLI_ERROR_NOT_ENOUGH_OPEN",
+    );
+  }
+  return bond;
+}
+
+/** `abandonCommitment`, best effort: the run's own error is what the user must see, so a failure here is a line. */
+async function abandon(session: ChainSession, commitmentId: bigint, progress: ProgressPrinter): Promise<void> {
+  try {
+    await sendCall(session, {
+      address: session.deployment.contracts.adapterRegistry,
+      abi: adapterRegistryAbi,
+      functionName: "abandonCommitment",
+      args: [commitmentId],
+    });
+    progress.line(`abandoned commitment ${commitmentId}: the adapter can commit again`);
+  } catch (err) {
+    progress.line(`could not abandon commitment ${commitmentId}: ${(err as Error).message}`);
+  }
+}
 
 interface TrainFlags {
   readonly adapter: string;
@@ -420,65 +461,6 @@ async function resolveAdapter(session: ChainSession, adapter: string, progress: 
   const [event] = parseEventLogs({ abi: adapterRegistryAbi, eventName: "AdapterCreated", logs: receipt.logs });
   if (event === undefined) throw new Error(`no AdapterCreated event in ${receipt.transactionHash}`);
   return event.args.adapterId;
-}
-
-/**
- * Progress on stderr: a bar redrawn in place on a terminal, a plain line per checkpoint otherwise; with `--json`, one
- * JSON line per progress snapshot on stdout (the result is the last line).
- */
-class ProgressPrinter {
-  private readonly stderr: Writer;
-  private readonly stdout: Writer;
-  private readonly json: boolean;
-  private readonly tty: boolean;
-  private readonly progress = new TrainingProgress();
-  private barShown = false;
-
-  constructor(context: CommandContext) {
-    this.stderr = context.io.stderr;
-    this.stdout = context.io.stdout;
-    this.json = context.json;
-    this.tty = (context.io.stderr as { isTTY?: boolean }).isTTY === true;
-    this.progress.on("progress", (snapshot) => {
-      if (this.json) {
-        this.stdout.write(`${JSON.stringify({ type: "progress", ...snapshot })}\n`);
-        return;
-      }
-      if (snapshot.phase !== "train") return;
-      const bar = renderProgressBar(snapshot.step, snapshot.steps, snapshot.loss, BAR_WIDTH, {
-        etaSeconds: snapshot.etaSeconds,
-      });
-      if (this.tty) {
-        this.stderr.write(`\r${bar}`);
-        this.barShown = true;
-      }
-    });
-  }
-
-  /** A trainer event: updates the bar; checkpoints also print a plain line when stderr is not a terminal. */
-  event(event: TrainerEvent): void {
-    this.progress.update(event);
-    if (!this.tty && !this.json && event.type === "checkpoint" && event.k > 0) {
-      const s = this.progress.current;
-      this.stderr.write(`${renderProgressBar(s.step, s.steps, s.loss, BAR_WIDTH, { etaSeconds: s.etaSeconds })}\n`);
-    }
-  }
-
-  /** A step of the command itself. */
-  line(text: string): void {
-    this.endBar();
-    if (this.json) this.stdout.write(`${JSON.stringify({ type: "step", message: text })}\n`);
-    else this.stderr.write(`${text}\n`);
-  }
-
-  done(): void {
-    this.endBar();
-  }
-
-  private endBar(): void {
-    if (this.barShown) this.stderr.write("\n");
-    this.barShown = false;
-  }
 }
 
 function printResult(context: CommandContext, r: TrainCommandResult): void {
