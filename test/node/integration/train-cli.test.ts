@@ -1,12 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { AbiCoder, keccak256, Wallet } from "ethers";
 import { network } from "hardhat";
-import type { JsonRpcServer } from "hardhat/types/network";
+import type { JsonRpcServer, NetworkConnection } from "hardhat/types/network";
 import { writeDeployment } from "../../../node/src/chain/index.js";
 import { runCli } from "../../../node/src/cli/index.js";
+import { readOperatorKeyFile } from "../../../node/src/config/index.js";
 import { DEVNET_PARAMETERS, deployProtocol, type Protocol } from "../../../node/src/devnet/index.js";
+import { getDatasetRoot, parseDataset } from "../../../node/src/protocol/index.js";
 import { DEFAULT_TRAINER_DIR, TrainerProcess } from "../../../node/src/trainer/index.js";
 
 const OPEN = 10n ** 18n;
@@ -27,6 +30,7 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
   this.timeout(240_000);
 
   let server: JsonRpcServer;
+  let connection: NetworkConnection;
   let protocol: Protocol;
   let dir: string;
   let env: Record<string, string>;
@@ -51,7 +55,7 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
     server = await network.createServer({ network: "default", override: { chainId: CHAIN_ID } }, "127.0.0.1");
     const { port } = await server.listen();
     const rpcUrl = `http://127.0.0.1:${port}`;
-    const connection = await network.create({ network: "localhost", override: { url: rpcUrl } });
+    connection = await network.create({ network: "localhost", override: { url: rpcUrl } });
     // A chain that makes blocks on its own as well as on each transaction, as a real one does: the reveal and the
     // seal each need a block after the commit's.
     await connection.provider.request({ method: "evm_setIntervalMining", params: [200] });
@@ -197,5 +201,35 @@ describe("olnode dataset add, train, verify (Hardhat's EVM over HTTP, real Pytho
     const outOfRange = await olnode("verify", "1", "3");
     expect(outOfRange.code).to.equal(2);
     expect(outOfRange.stderr).to.contain("version 1 has segments 1 to 2, not 3");
+  });
+
+  it("reveals the commitment of an earlier run that failed before its reveal, keeping its place in the order", async () => {
+    const file = new Uint8Array(await readFile(join(DATA, "ads-2.jsonl")));
+    const root = getDatasetRoot(parseDataset(file).map((s) => s.sampleHash));
+    const key = await readOperatorKeyFile(join(dir, "node", "keys", "operator-key.json"));
+    const salt = keccak256("0x01");
+    const commitment = keccak256(
+      AbiCoder.defaultAbiCoder().encode(["bytes32", "address", "bytes32"], [root, key.address, salt]),
+    );
+    // What the earlier run left: its pending file, and its commitment on chain.
+    await mkdir(join(dir, "node", "datasets", "pending"), { recursive: true });
+    await writeFile(
+      join(dir, "node", "datasets", "pending", `${root}.json`),
+      JSON.stringify({ datanetId: "1", salt, commitment }),
+    );
+    const wallet = new Wallet(key.privateKey, connection.ethers.provider);
+    await (await protocol.datanetRegistry.connect(wallet).commitDataset(commitment)).wait();
+    const { order } = await protocol.datanetRegistry.getCommitment(commitment);
+
+    const added = await olnode("dataset", "add", join(DATA, "ads-2.jsonl"), "--datanet", "1", "--json");
+    expect(added.code, added.stderr).to.equal(0);
+    const result = JSON.parse(added.stdout) as { datasetId: string; commitTx: string | null; commitment: string };
+    expect(result).to.deep.include({ commitTx: null, commitment });
+    expect((await protocol.datanetRegistry.getDataset(BigInt(result.datasetId))).commitOrder).to.equal(order);
+    let pendingLeft = true;
+    await readFile(join(dir, "node", "datasets", "pending", `${root}.json`)).catch(() => {
+      pendingLeft = false;
+    });
+    expect(pendingLeft).to.equal(false);
   });
 });

@@ -141,7 +141,9 @@ export interface DatasetAddResult {
   /** OPEN wei staked. */
   readonly stake: bigint;
   readonly owner: Address;
-  readonly commitTx: Hex;
+  /** `null` when the commitment of an earlier run that failed before its reveal was reused. */
+  readonly commitTx: Hex | null;
+  readonly commitment: Hex;
   readonly revealTx: Hex;
   /** Where the samples are kept for training and for `/olp/req/samples/1`. */
   readonly file: string;
@@ -252,31 +254,36 @@ export const datasetAddCommand: Command = {
       );
     }
 
-    // Commit: the salt is kept before the commit is sent, so a reveal that fails can be retried by running again.
-    const pendingPath = join(session.storeDir, "datasets", "pending", `${root}.json`);
-    const pending = await readPending(pendingPath, datanetId);
-    const salt = pending?.salt ?? toHex(randomBytes(32));
-    const commitment = keccak256(
-      encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }], [root, owner, salt]),
-    );
-    const onChain = await read.readContract({
-      address: datanetRegistry,
-      abi: datanetRegistryAbi,
-      functionName: "getCommitment",
-      args: [commitment],
-    });
-    const head = await read.getBlockNumber({ cacheTime: 0 });
-    let commitTx: Hex | undefined;
-    let commitBlock = onChain.blockNumber;
-    if (onChain.blockNumber === 0n || head >= onChain.revealDeadline) {
-      if (onChain.blockNumber !== 0n) {
-        throw new CliError(
-          `the earlier commitment of ${root} lapsed at block ${onChain.revealDeadline}; delete ${pendingPath} and run again`,
-          ExitCode.USER_ERROR,
-          "CLI_ERROR_COMMITMENT_LAPSED",
-        );
+    // Commit. The salt is kept before the commit is sent: a run that failed after it (a reveal refused, a crash) is
+    // retried by running the command again, which reveals the earlier commitment and keeps its place in the order.
+    const pendingDir = join(session.storeDir, "datasets", "pending");
+    const pendingPath = join(pendingDir, `${root}.json`);
+    const commitmentOf = (salt: Hex): Hex =>
+      keccak256(
+        encodeAbiParameters([{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }], [root, owner, salt]),
+      );
+    const getCommitment = (commitment: Hex) =>
+      read.readContract({
+        address: datanetRegistry,
+        abi: datanetRegistryAbi,
+        functionName: "getCommitment",
+        args: [commitment],
+      });
+    let salt = (await readPending(pendingPath, datanetId))?.salt ?? toHex(randomBytes(32));
+    let commitment = commitmentOf(salt);
+    let commitBlock = (await getCommitment(commitment)).blockNumber;
+    if (commitBlock !== 0n) {
+      const { revealDeadline } = await getCommitment(commitment);
+      // The reveal would land in the next block at the earliest: past the deadline, the commitment has lapsed.
+      if ((await read.getBlockNumber({ cacheTime: 0 })) + 1n > revealDeadline) {
+        salt = toHex(randomBytes(32));
+        commitment = commitmentOf(salt);
+        commitBlock = 0n;
       }
-      await mkdir(join(session.storeDir, "datasets", "pending"), { recursive: true });
+    }
+    let commitTx: Hex | undefined;
+    if (commitBlock === 0n) {
+      await mkdir(pendingDir, { recursive: true });
       const record: PendingRegistration = { datanetId: datanetId.toString(), salt, commitment };
       await writeFile(pendingPath, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
       const receipt = await sendCall(session, {
@@ -333,7 +340,8 @@ export const datasetAddCommand: Command = {
       tokens: summary.tokens,
       stake,
       owner,
-      commitTx: commitTx ?? commitment,
+      commitTx: commitTx ?? null,
+      commitment,
       revealTx: reveal.transactionHash,
       file: stored.path,
     };
