@@ -22,6 +22,7 @@ from torch.nn import functional as F
 from .adapters import Adapter
 from .config import TrainConfig
 from .data import IGNORE, Encoded, collate
+from .errors import LOSS_NOT_FINITE, TrainerError
 from .modelio import BaseModel
 from .proof import float32_bits
 
@@ -111,6 +112,16 @@ class Trainer:
         for p in self.adapter.params.values():
             p.grad = None
         loss = self.loss(ids, labels)
+        if not bool(torch.isfinite(loss)):
+            # A NaN or infinite loss would poison the weights and cannot travel as JSON (nor as a meaningful lossBits):
+            # stop here, before the optimizer step, and say which step diverged.
+            value = float(loss)
+            raise TrainerError(
+                LOSS_NOT_FINITE,
+                f"the loss of step {self.step + 1} is {value}: training diverged; lower learningRate or use fp32 precision",
+                step=self.step + 1,
+                loss=str(value),
+            )
         loss.backward()
         if self.config.gradClip > 0:
             grads = [p.grad for p in self.adapter.params.values() if p.grad is not None]

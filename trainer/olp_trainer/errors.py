@@ -37,3 +37,5 @@ SAFETENSORS_INVALID = "SAFETENSORS_INVALID"  # a safetensors file that does not 
 CHECKPOINT_INVALID = "CHECKPOINT_INVALID"  # a checkpoint that is missing, or whose files break the chain
 EVAL_SPLIT_MISMATCH = "EVAL_SPLIT_MISMATCH"  # keccak256 of the eval file differs from config.evalSplit
 BAD_REQUEST = "BAD_REQUEST"  # a `generate` request that is not what serve.py documents
+LOSS_NOT_FINITE = "LOSS_NOT_FINITE"  # a step's loss is NaN or infinite: the run stops (with `step`, `loss`)
+SEGMENT_OUT_OF_RANGE = "SEGMENT_OUT_OF_RANGE"  # `verify` asked for a segment k outside 1..n of the chain

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Protocol
 
-from .errors import MODEL_UNSUPPORTED, TrainerError
+from .errors import MODEL_NOT_FOUND, MODEL_UNSUPPORTED, TrainerError
 
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 BYTE_VOCAB = 256
@@ -222,7 +222,15 @@ class HfTokenizer:
         return self._tok.decode(ids, skip_special_tokens=True)
 
 
+HF_TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json")  # any one lets transformers load a tokenizer
+
+
 def load_tokenizer(folder: Path, model_max_length: int) -> Tokenizer:
     """The built-in tokenizer when the folder's files are exactly ours, else the Hugging Face one."""
     ours = ByteLevelBPE.from_files(folder, model_max_length)
-    return ours if ours is not None else HfTokenizer(folder)
+    if ours is not None:
+        return ours
+    if not any((folder / name).exists() for name in HF_TOKENIZER_FILES):
+        missing = folder / HF_TOKENIZER_FILES[0]
+        raise TrainerError(MODEL_NOT_FOUND, f"model folder {folder}: {missing.name} not found", path=str(missing))
+    return HfTokenizer(folder)

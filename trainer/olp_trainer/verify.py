@@ -16,7 +16,7 @@ import torch
 
 from . import proof
 from .checkpoint import CHAIN_FILE, Chain, load_checkpoint
-from .errors import CHECKPOINT_INVALID, TrainerError
+from .errors import SEGMENT_OUT_OF_RANGE, TrainerError
 from .hexbytes import hex32
 from .job import Job, prepare
 from .messages import Emit, silent
@@ -38,9 +38,13 @@ def tolerance_ratio(rerun: dict[str, torch.Tensor], claimed: dict[str, torch.Ten
 
 def verify(job: Job, run_dir: Path, k: int, chain: Chain | None = None, expected_root: bytes | None = None, emit: Emit = silent) -> dict:
     """Checks segment k; returns `{"match", "segment", "checks": [{check, ok, expected, found}], "mismatches"}`."""
+    # The chain and the segment first: a broken chain (CHECKPOINT_INVALID) or a segment outside it (SEGMENT_OUT_OF_RANGE)
+    # fails before the model is loaded, each with its own code.
+    chain = chain if chain is not None else Chain.load(run_dir / CHAIN_FILE)
+    if not 1 <= k <= len(chain.steps):
+        raise TrainerError(SEGMENT_OUT_OF_RANGE, f"segment {k} is not in the chain (1..{len(chain.steps)})", k=k, checkpoints=len(chain.steps))
     prepared = prepare(job, emit)
     trainer, config = prepared.trainer, job.config
-    chain = chain if chain is not None else Chain.load(run_dir / CHAIN_FILE)
     checks: list[dict] = []
 
     def check(name: str, expected: object, found: object, ok: bool | None = None) -> bool:
@@ -57,8 +61,6 @@ def verify(job: Job, run_dir: Path, k: int, chain: Chain | None = None, expected
     heads = chain.heads()
     if expected_root is not None:
         check("checkpointRoot", hex32(expected_root), hex32(proof.checkpoint_root(heads)))
-    if not 1 <= k <= len(chain.steps):
-        raise TrainerError(CHECKPOINT_INVALID, f"segment {k} is not in the chain (1..{len(chain.steps)})", k=k)
     step = chain.steps[k - 1]
 
     loaded = {}

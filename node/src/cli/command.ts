@@ -59,8 +59,11 @@ export interface Command {
   /** Does it take config flags (`--section.key value`)? */
   readonly configFlags: boolean;
   readonly examples: readonly string[];
-  /** Runs it; returns on success, throws {@link CliError} (or a module's coded error) on failure. */
-  run(context: CommandContext): Promise<void>;
+  /**
+   * Runs it; returns on success (optionally with its own exit code, e.g. `olnode verify`'s 1 for a mismatch), throws
+   * {@link CliError} (or a module's coded error) on failure.
+   */
+  run(context: CommandContext): Promise<void | ExitCode>;
 }
 
 /** Exit codes: 0 ok, 1 the user's input is wrong (a file, a value), 2 the command was called wrongly. */

@@ -20,12 +20,17 @@ export {
 } from "./commands/config.js";
 export {
   countTokens,
+  type DatasetAddResult,
   DatasetFileError,
   type DatasetSummary,
+  datasetAddCommand,
   datasetInspectCommand,
   PINNED_UNICODE_VERSION,
   summarizeDataset,
 } from "./commands/dataset.js";
 export { keysGenerateCommand, keysShowCommand } from "./commands/keys.js";
+export { type TrainCommandResult, trainCommand } from "./commands/train.js";
+export { VerifyExitCode, verifyCommand } from "./commands/verify.js";
 export { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help.js";
+export { reportError } from "./report.js";
 export { COMMANDS, getVersion, runCli } from "./run.js";

@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, closestMatch, KeyFileError } from "../config/index.js";
+import { closestMatch } from "../config/index.js";
 import { parseCommandArgs } from "./args.js";
-import { CliError, type CliIo, type Command, ExitCode, writeJson } from "./command.js";
+import { CliError, type CliIo, type Command, ExitCode } from "./command.js";
 import { configCheckCommand, configKeysCommand } from "./commands/config.js";
-import { DatasetFileError, datasetInspectCommand } from "./commands/dataset.js";
+import { datasetAddCommand, datasetInspectCommand } from "./commands/dataset.js";
 import { keysGenerateCommand, keysShowCommand } from "./commands/keys.js";
+import { trainCommand } from "./commands/train.js";
+import { verifyCommand } from "./commands/verify.js";
 import { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help.js";
+import { reportError } from "./report.js";
 
 /**
  * Every command, in help order. Only commands that work are listed: the daemon's (`start`, `status`, `deposit`, …)
@@ -14,9 +17,12 @@ import { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help
 export const COMMANDS: readonly Command[] = [
   configCheckCommand,
   configKeysCommand,
+  datasetAddCommand,
   datasetInspectCommand,
   keysGenerateCommand,
   keysShowCommand,
+  trainCommand,
+  verifyCommand,
 ];
 
 /** The package's version, from package.json. */
@@ -55,8 +61,7 @@ export async function runCli(
       io.stdout.write(formatCommandHelp(command));
       return ExitCode.OK;
     }
-    await command.run({ io, args, json: args.options.json === true });
-    return ExitCode.OK;
+    return (await command.run({ io, args, json: args.options.json === true })) ?? ExitCode.OK;
   } catch (err) {
     return reportError(err, io, json, current);
   }
@@ -83,6 +88,8 @@ function findCommand(
       `CLI_ERROR_UNKNOWN_${what.toUpperCase()}`,
     );
   }
+  const single = group.find((c) => c.path.length === 1);
+  if (single !== undefined) return { command: single, rest: argv.slice(1) };
   const command = group.find((c) => c.path[1] === second);
   if (command !== undefined) return { command, rest: argv.slice(2) };
   if (second === "--help" || second === "-h") {
@@ -105,41 +112,4 @@ function findCommand(
       ? `run '${TOOL} ${first} --help' for its commands`
       : `did you mean ${first} ${suggestion}?`;
   throw new CliError(`unknown command ${first} ${second}; ${hint}`, ExitCode.USAGE_ERROR, "CLI_ERROR_UNKNOWN_COMMAND");
-}
-
-/** Prints an error as one line (or a JSON document with `--json`) and picks the exit code. */
-function reportError(err: unknown, io: CliIo, json: boolean, command: Command | undefined): ExitCode {
-  let exitCode: ExitCode;
-  let code: string;
-  let context: unknown;
-  if (err instanceof DatasetFileError) {
-    exitCode = err.exitCode;
-    code = err.code;
-    context = { file: err.file, ...err.error.type };
-  } else if (err instanceof CliError) {
-    exitCode = err.exitCode;
-    code = err.code;
-  } else if (err instanceof ConfigError) {
-    exitCode = err.isUsageError ? ExitCode.USAGE_ERROR : ExitCode.USER_ERROR;
-    code = err.type.code;
-    context = err.type;
-  } else if (err instanceof KeyFileError) {
-    exitCode = ExitCode.USER_ERROR;
-    code = err.type.code;
-    context = err.type;
-  } else {
-    // Not the user's mistake: a bug or the machine. The stack is what a bug report needs.
-    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    io.stderr.write(`${TOOL}: internal error: ${stack}\n`);
-    return ExitCode.USER_ERROR;
-  }
-  const message = (err as Error).message;
-  if (json) {
-    writeJson(io.stderr, { error: { code, message, ...(context === undefined ? {} : { context }) } });
-  } else {
-    const help = `${TOOL}${command === undefined ? "" : ` ${command.path.join(" ")}`} --help`;
-    const hint = exitCode === ExitCode.USAGE_ERROR && !message.includes("\n") ? ` (see '${help}')` : "";
-    io.stderr.write(`${TOOL}: ${message}${hint}\n`);
-  }
-  return exitCode;
 }

@@ -18,6 +18,10 @@ export enum PythonErrorCode {
   CHECKPOINT_INVALID = "CHECKPOINT_INVALID",
   EVAL_SPLIT_MISMATCH = "EVAL_SPLIT_MISMATCH",
   BAD_REQUEST = "BAD_REQUEST",
+  /** A step's loss was NaN or infinite: the run stopped (context `step`, `loss`). */
+  LOSS_NOT_FINITE = "LOSS_NOT_FINITE",
+  /** `verify` was asked for a segment outside 1 … n of the chain (context `k`, `checkpoints`). */
+  SEGMENT_OUT_OF_RANGE = "SEGMENT_OUT_OF_RANGE",
   INTERNAL = "INTERNAL",
 }
 

@@ -18,6 +18,13 @@ export {
   type VersionParameters,
 } from "./chain.js";
 export {
+  type CheckpointBytesRange,
+  type CheckpointHandler,
+  createCheckpointHandler,
+  decodeCheckpoint,
+  encodeCheckpoint,
+} from "./checkpoints.js";
+export {
   createTrainConfig,
   DEFAULT_TRAIN_CONFIG,
   DEVICES,
@@ -41,6 +48,7 @@ export {
   type TrainingCorpus,
   type TrainingDatasetInput,
 } from "./corpus.js";
+export { DatasetStore, MAX_SAMPLES_PER_READ, type ServedSample } from "./datasetStore.js";
 export { PythonErrorCode, TrainerError, TrainerErrorCode, type TrainerErrorType } from "./errors.js";
 export {
   type BuildTrainingJobParameters,

@@ -1,3 +1,4 @@
+import type { Hex } from "viem";
 import { ArtifactStore, type StoredCheckpoint } from "./artifacts.js";
 import { PythonErrorCode, TrainerError, TrainerErrorCode } from "./errors.js";
 import { type TrainingJob, type WrittenJob, writeTrainingJob } from "./job.js";
@@ -82,7 +83,7 @@ export class TrainerService {
 
   /**
    * Re-runs segment k of a stored version with the trainer's `verify` against its stored checkpoints and the
-   * registered checkpoint root, and says match or mismatch with the failed checks. A chain that does not link (the
+   * registered checkpoint root (`options.root`, read from the chain by the caller; else the one stored with the version), and says match or mismatch with the failed checks. A chain that does not link (the
    * trainer's `CHECKPOINT_INVALID`) is a mismatch too: it is a failed proof, not a failure of the verifier.
    *
    * @throws {TrainerError} `ARTIFACTS_NOT_FOUND` when this node holds no such version, `SEGMENT_OUT_OF_RANGE` for k
@@ -91,7 +92,7 @@ export class TrainerService {
   async verifySegment(
     versionId: bigint,
     k: number,
-    options: { readonly signal?: AbortSignal } = {},
+    options: { readonly signal?: AbortSignal; readonly root?: Hex } = {},
   ): Promise<SegmentVerification> {
     const record = await this.store.readVersion(versionId);
     if (record === null)
@@ -102,7 +103,11 @@ export class TrainerService {
     }
     const { jobPath, runDir } = this.store.versionPaths(versionId);
     try {
-      return await this.process.verify({ jobPath, runDir, segment: k, root: record.proof.checkpointRoot }, options);
+      const root = options.root ?? record.proof.checkpointRoot;
+      return await this.process.verify(
+        { jobPath, runDir, segment: k, root },
+        options.signal === undefined ? {} : { signal: options.signal },
+      );
     } catch (err) {
       if (
         err instanceof TrainerError &&
