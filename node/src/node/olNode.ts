@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { PrivateKey } from "@libp2p/interface";
 import { type Address, getAddress, zeroAddress } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { ApiServer, RecordBatcher, StoreLaneView } from "../api/index.js";
@@ -16,7 +17,15 @@ import {
   readDeployment,
   TxSender,
 } from "../chain/index.js";
-import { readOperatorKeyFile, type StartConfig } from "../config/index.js";
+import {
+  generatePeerKey,
+  KeyFileError,
+  KeyFileErrorCode,
+  readOperatorKeyFile,
+  readPeerKeyFile,
+  type StartConfig,
+  writePeerKeyFile,
+} from "../config/index.js";
 import { createExplorerHandler, ExplorerSource, storeRecordSource } from "../explorer/index.js";
 import { type InferenceBackend, OpenAIUpstreamBackend, TrainerBackend } from "../inference/index.js";
 import type { Logger } from "../logger/index.js";
@@ -205,16 +214,19 @@ export class OlNode {
       const artifacts = new ArtifactStore({ dir: join(dataDir, NODE_DIRS.trainer) });
       const datasets = new DatasetStore({ dir: join(dataDir, NODE_DIRS.datasets) });
       const p2pLogger = logger.child("p2p");
+      const peerKeyPath = resolve(cwd, config.p2p.peerKeyFile);
+      const peerKey = await step("peer key", () => readOrCreatePeerKey(peerKeyPath));
       const network = await step("p2p", () =>
         Network.init(
           {
-            peerKeyPath: resolve(cwd, config.p2p.peerKeyFile),
+            peerKeyPath,
             listenAddresses: [...config.p2p.listen],
             bootstrap: [...config.p2p.bootstrap],
             dht: config.p2p.dht,
             ipColocationFactorWeight: config.p2p.ipColocationWeight,
           },
           {
+            privateKey: peerKey,
             logger: p2pLogger,
             metrics: createP2pMetrics(registry),
             validators: {
@@ -396,6 +408,18 @@ async function closeAll(closers: Closer[], logger: Logger): Promise<void> {
     }
   }
   closers.length = 0;
+}
+
+/** The key `olnode keys generate` wrote, or a new one written the same way (JSON, mode 0600). */
+async function readOrCreatePeerKey(path: string): Promise<PrivateKey> {
+  try {
+    return (await readPeerKeyFile(path)).privateKey;
+  } catch (err) {
+    if (!(err instanceof KeyFileError) || err.type.code !== KeyFileErrorCode.NOT_FOUND) throw err;
+  }
+  const key = await generatePeerKey();
+  await writePeerKeyFile(path, key);
+  return key.privateKey;
 }
 
 async function createBackend(
