@@ -5,7 +5,6 @@ import { type Address, getAddress, zeroAddress } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { ApiServer, RecordBatcher, StoreLaneView } from "../api/index.js";
 import { AttributionService, createAttributionMetrics } from "../attribution/index.js";
-import { nodeRegistryAbi } from "../chain/abi/index.js";
 import {
   ChainIndexer,
   ChainReader,
@@ -14,6 +13,7 @@ import {
   createIndexerMetrics,
   createTxSenderMetrics,
   type Deployment,
+  nodeRegistryAbi,
   readDeployment,
   TxSender,
 } from "../chain/index.js";
