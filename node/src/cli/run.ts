@@ -2,9 +2,13 @@ import { readFileSync } from "node:fs";
 import { ConfigError, closestMatch, KeyFileError } from "../config/index.js";
 import { parseCommandArgs } from "./args.js";
 import { CliError, type CliIo, type Command, ExitCode, writeJson } from "./command.js";
+import { auditCommand } from "./commands/audit.js";
+import { claimCommand } from "./commands/claim.js";
 import { configCheckCommand, configKeysCommand } from "./commands/config.js";
 import { DatasetFileError, datasetInspectCommand } from "./commands/dataset.js";
+import { depositCommand } from "./commands/deposit.js";
 import { keysGenerateCommand, keysShowCommand } from "./commands/keys.js";
+import { nodePriceCommand, nodeRegisterCommand } from "./commands/node.js";
 import { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help.js";
 
 /**
@@ -12,11 +16,16 @@ import { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help
  * join as their modules land.
  */
 export const COMMANDS: readonly Command[] = [
+  auditCommand,
+  claimCommand,
   configCheckCommand,
   configKeysCommand,
   datasetInspectCommand,
+  depositCommand,
   keysGenerateCommand,
   keysShowCommand,
+  nodePriceCommand,
+  nodeRegisterCommand,
 ];
 
 /** The package's version, from package.json. */
@@ -73,6 +82,9 @@ function findCommand(
 ): { command: Command | undefined; rest: readonly string[] } {
   const [first, second] = argv as [string, string | undefined];
   const group = commands.filter((c) => c.path[0] === first);
+  // A command of one word (`olnode deposit --node …`) takes everything after it.
+  const single = group.find((c) => c.path.length === 1);
+  if (single !== undefined) return { command: single, rest: argv.slice(1) };
   if (group.length === 0) {
     const suggestion = closestMatch(first, new Set(commands.map((c) => c.path[0] as string)));
     const hint = suggestion === undefined ? `run '${TOOL} --help' for the commands` : `did you mean ${suggestion}?`;
