@@ -274,7 +274,7 @@ describe("olnode node/deposit/audit/claim on Hardhat's EVM over HTTP", function 
     expect(pool?.perDataset.map((d) => [d.datasetId, d.inferences, d.amount])).to.deep.equal(
       posted.message.leaves.map((l) => [
         l.datasetId.toString(),
-        l.datasetId === w.datasets.alice ? 2 : 2, // alice: ALICE_ONLY + MIXED; bob: MIXED + BOB_ONLY (private not counted)
+        2, // alice: ALICE_ONLY + MIXED; bob: MIXED + BOB_ONLY (the private record names no dataset)
         l.amount.toString(),
       ]),
     );
@@ -395,6 +395,50 @@ describe("olnode node/deposit/audit/claim on Hardhat's EVM over HTTP", function 
       live.epoch,
     ]);
     expect(Number(after.openChallenges)).to.equal(1);
+
+    // The verifiers uphold it: the pool falls back, and its owners claim their training shares with --shares.
+    const challengeId = BigInt(out.pools[0]?.challenge.challengeId ?? "0");
+    const salt = (i: number) => `0x${(i + 1).toString(16).padStart(64, "0")}` as Hex;
+    for (const [i, verifier] of w.verifiers.entries()) {
+      const commitment = conn.ethers.keccak256(
+        conn.ethers.AbiCoder.defaultAbiCoder().encode(
+          ["uint256", "address", "bool", "bytes32"],
+          [challengeId, verifier.address, true, salt(i)],
+        ),
+      );
+      await w.protocol.arbiter.connect(verifier).commitVote(challengeId, commitment);
+    }
+    const c = await w.protocol.arbiter.getChallenge(challengeId);
+    await networkHelpers.time.increaseTo(c.commitDeadline + 1n);
+    for (const [i, verifier] of w.verifiers.entries()) {
+      await w.protocol.arbiter.connect(verifier).revealVote(challengeId, true, salt(i));
+    }
+    await networkHelpers.time.increaseTo(c.revealDeadline + 1n);
+    await w.protocol.arbiter.resolve(challengeId);
+    const fellBack = await read<{ fellBack: boolean; amount: bigint }>(w, settlement, settlementAbi, "getPool", [
+      w.node,
+      1n,
+      live.epoch,
+    ]);
+    expect(fellBack.fellBack).to.equal(true);
+
+    const alice = await keyFile(HARDHAT_KEYS[4] as Hex);
+    const noShares = await olnode(env, "claim", "--posted", postedDir, "--key-file", alice);
+    expect(noShares.code).to.equal(0);
+    expect(noShares.stdout).to.contain(
+      `skipped pool ${w.node} v1 epoch ${live.epoch}: the root was rejected: claiming it needs the version's training shares (--shares)`,
+    );
+    const balance = () => read<bigint>(w, openToken, openTokenAbi, "balanceOf", [w.owners.alice.address as Address]);
+    const start = await balance();
+    const claimed = await olnode(env, "claim", "--shares", shares, "--key-file", alice, "--json");
+    expect([claimed.code, claimed.stderr]).to.deep.equal([0, ""]);
+    const paid = JSON.parse(claimed.stdout) as { claimed: { kind: string; amount: string }[] };
+    expect(paid.claimed.map((l) => l.kind)).to.deep.equal(["fallback"]);
+    const aliceShare = w.shares.find((s) => s.datasetId === w.datasets.alice)?.weightPpm ?? 0;
+    expect((await balance()) - start).to.equal(BigInt(paid.claimed[0]?.amount ?? "0"));
+    expect((await balance()) - start).to.equal((fellBack.amount * BigInt(aliceShare)) / 1_000_000n);
+    const twice = await olnode(env, "claim", "--shares", shares, "--key-file", alice);
+    expect(twice.stdout).to.equal(`nothing to claim for dataset ${w.datasets.alice}\n`);
   });
 
   it("says the chain cannot be reached when the RPC is down", async () => {

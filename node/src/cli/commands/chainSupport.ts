@@ -72,7 +72,7 @@ export async function openChainSession(context: CommandContext, key: boolean): P
   const { rpcUrl, deploymentFile } = config.chain;
   if (rpcUrl === undefined) {
     throw new CliError(
-      "chain.rpcUrl is not set: give --chain.rpcUrl <url> or OLNODE_CHAIN_RPC_URL",
+      "chain.rpcUrl is not set: set it in the config file or OLNODE_CHAIN_RPC_URL",
       ExitCode.USAGE_ERROR,
     );
   }
