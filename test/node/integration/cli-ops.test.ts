@@ -1,15 +1,17 @@
 import { rmSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
+import { type Address, formatUnits, type Hex, hexToBytes, keccak256, toHex, zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { nodeRegistryAbi, openTokenAbi, paymentEscrowAbi, settlementAbi } from "../../../node/src/chain/abi/index.js";
 import { writeDeployment } from "../../../node/src/chain/index.js";
-import { runCli } from "../../../node/src/cli/index.js";
+import { attributionMessagePath, runCli } from "../../../node/src/cli/index.js";
 import { generatePeerKey, writeOperatorKeyFile, writePeerKeyFile } from "../../../node/src/config/index.js";
-import { buildAttributionTree } from "../../../node/src/protocol/index.js";
+import { buildAttributionTree, encodeAttributionMessage } from "../../../node/src/protocol/index.js";
 import { computePoolAttribution, gatherPool, PostedRoots, SettleService } from "../../../node/src/settle/index.js";
 import { Store } from "../../../node/src/store/index.js";
 import { HARDHAT_KEYS, RpcServer } from "./chainHelpers.js";
@@ -305,25 +307,65 @@ describe("olnode node/deposit/audit/claim on Hardhat's EVM over HTTP", function 
     expect([early.code, early.stdout]).to.deep.equal([0, `nothing to claim for dataset ${w.datasets.alice}\n`]);
 
     await networkHelpers.time.increaseTo(onChain.challengeEnd + 1n);
-    for (const [name, keyIndex] of [
-      ["alice", 4],
-      ["bob", 5],
-    ] as const) {
-      const owner = w.owners[name].address as Address;
-      const datasetId = w.datasets[name];
-      const leaf = posted.message.leaves.find((l) => l.datasetId === datasetId);
-      const file = await keyFile(HARDHAT_KEYS[keyIndex] as Hex);
-      const balance = () => read<bigint>(w, w.deployment.contracts.openToken, openTokenAbi, "balanceOf", [owner]);
-      const before = await balance();
-      const claimed = await olnode(env, "claim", "--posted", live.dataDir, "--key-file", file, "--json");
-      expect([claimed.code, claimed.stderr]).to.deep.equal([0, ""]);
-      const out = JSON.parse(claimed.stdout) as { claimed: { datasetId: string; amount: string }[] };
-      expect(out.claimed).to.have.length(1);
-      expect(out.claimed[0]?.amount).to.equal(leaf?.amount.toString());
-      expect((await balance()) - before).to.equal(leaf?.amount);
-      const second = await olnode(env, "claim", "--posted", live.dataDir, "--key-file", file);
-      expect([second.code, second.stdout]).to.deep.equal([0, `nothing to claim for dataset ${datasetId}\n`]);
-      expect(await balance()).to.equal(before + (leaf?.amount ?? 0n));
+    const balanceOf = (owner: Address) =>
+      read<bigint>(w, w.deployment.contracts.openToken, openTokenAbi, "balanceOf", [owner]);
+    const leafOf = (datasetId: bigint) => posted.message.leaves.find((l) => l.datasetId === datasetId)?.amount;
+
+    // Alice reads the leaves from the posting node's settle folder.
+    const aliceBefore = await balanceOf(w.owners.alice.address as Address);
+    const claimed = await olnode(env, "claim", "--posted", live.dataDir, "--key-file", alice, "--json");
+    expect([claimed.code, claimed.stderr]).to.deep.equal([0, ""]);
+    const out = JSON.parse(claimed.stdout) as { claimed: { datasetId: string; amount: string }[] };
+    expect(out.claimed.map((l) => [l.datasetId, l.amount])).to.deep.equal([
+      [w.datasets.alice.toString(), leafOf(w.datasets.alice)?.toString()],
+    ]);
+    expect((await balanceOf(w.owners.alice.address as Address)) - aliceBefore).to.equal(leafOf(w.datasets.alice));
+    const second = await olnode(env, "claim", "--posted", live.dataDir, "--key-file", alice);
+    expect([second.code, second.stdout]).to.deep.equal([0, `nothing to claim for dataset ${w.datasets.alice}\n`]);
+    expect((await balanceOf(w.owners.alice.address as Address)) - aliceBefore).to.equal(leafOf(w.datasets.alice));
+
+    // Bob fetches them from a node's API; a node serving leaves that do not give the on-chain root is refused.
+    const forged = buildAttributionTree(
+      posted.message.leaves.map((l) => ({ ...l, amount: l.datasetId === w.datasets.bob ? l.amount * 2n : l.amount })),
+    );
+    let serve = encodeAttributionMessage({ ...posted.message, root: forged.root, leaves: forged.leaves });
+    const requested: string[] = [];
+    const api = createServer((req, res) => {
+      requested.push(req.url ?? "");
+      if (req.url !== attributionMessagePath(w.node, 1n, live.epoch)) {
+        res.writeHead(404).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.from(hexToBytes(serve)));
+    });
+    await new Promise<void>((done) => api.listen(0, "127.0.0.1", done));
+    const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+    try {
+      const bob = await keyFile(HARDHAT_KEYS[5] as Hex);
+      const bobBefore = await balanceOf(w.owners.bob.address as Address);
+      const refused = await olnode(env, "claim", "--from-node", apiUrl, "--key-file", bob);
+      expect(refused.code).to.equal(0);
+      expect(refused.stdout).to.equal(
+        `nothing to claim for dataset ${w.datasets.bob}\n  skipped pool ${w.node} v1 epoch ${live.epoch}: its message's leaves do not give the on-chain root\n`,
+      );
+      expect(await balanceOf(w.owners.bob.address as Address)).to.equal(bobBefore);
+
+      serve = posted.payload;
+      const paid = await olnode(env, "claim", "--from-node", apiUrl, "--key-file", bob);
+      expect([paid.code, paid.stderr]).to.deep.equal([0, ""]);
+      expect(paid.stdout).to.contain(
+        `dataset ${w.datasets.bob}  ${formatUnits(leafOf(w.datasets.bob) ?? 0n, 18)} OPEN`,
+      );
+      expect((await balanceOf(w.owners.bob.address as Address)) - bobBefore).to.equal(leafOf(w.datasets.bob));
+      expect(requested).to.deep.equal([
+        attributionMessagePath(w.node, 1n, live.epoch),
+        attributionMessagePath(w.node, 1n, live.epoch),
+      ]);
+      const again = await olnode(env, "claim", "--from-node", apiUrl, "--key-file", bob);
+      expect(again.stdout).to.equal(`nothing to claim for dataset ${w.datasets.bob}\n`);
+    } finally {
+      api.closeAllConnections();
+      await new Promise((done) => api.close(done));
     }
   });
 

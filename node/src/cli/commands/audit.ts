@@ -70,9 +70,10 @@ export const auditCommand: Command = {
     "The version's training shares (--shares) weigh private records and seqs without a record; they are checked",
     "against the version's contributors root. With --index <file> (the version's attribution index, as the node's",
     "AttributionService saves it) each record's weights are recomputed from its output text and compared with the",
-    "signed ones; without it the signed weights are trusted, and the report says so. --posted compares the poster's",
-    "leaves too. --challenge opens the attribution-root challenge (Arbiter.openChallenge, bond approved first) for",
-    "each mismatching pool still in its challenge window, sent from keys.operatorKeyFile or --key-file.",
+    "signed ones; without it the signed weights are trusted, and the report says so. --posted (or --from-node <url>:",
+    "GET <url>/olp/attribution/<node>/<version>/<epoch>) compares the poster's leaves too. --challenge opens the",
+    "attribution-root challenge (Arbiter.openChallenge, bond approved first) for each mismatching pool still in its",
+    "challenge window, sent from keys.operatorKeyFile or --key-file.",
   ].join("\n"),
   positionals: [],
   options: {
@@ -88,6 +89,11 @@ export const auditCommand: Command = {
     shares: { type: "string", valueName: "<path>", description: "training shares JSON [{datasetId, weightPpm}]" },
     index: { type: "string", valueName: "<path>", description: "the version's attribution index file" },
     posted: { type: "string", valueName: "<path>", description: "/olp/attribution/1 messages (folder or file)" },
+    "from-node": {
+      type: "string",
+      valueName: "<url>",
+      description: "a node's API to fetch /olp/attribution/1 messages from",
+    },
     challenge: { type: "boolean", description: "challenge each mismatching root still in its window" },
   },
   configFlags: true,
@@ -102,7 +108,11 @@ export const auditCommand: Command = {
     const versionFlag = optionalFlag(context, "version");
     const onlyVersion = versionFlag === undefined ? undefined : parseUintArg(versionFlag, "--version");
     const shares = await readSharesFile(context.io.cwd, requireFlag(context, "shares", "<path>"));
-    const posted = await PostedSource.open(context.io.cwd, optionalFlag(context, "posted"));
+    const posted = await PostedSource.open(
+      context.io.cwd,
+      optionalFlag(context, "posted"),
+      optionalFlag(context, "from-node"),
+    );
     const indexPath = optionalFlag(context, "index");
     const challenge = context.args.options.challenge === true;
     const session = await openChainSession(context, challenge);

@@ -222,19 +222,48 @@ export function senderOf(session: ChainSession): { sender: TxSender; account: Lo
   return { sender: session.sender, account: session.account };
 }
 
+/** Most bytes of one `/olp/attribution/1` message fetched from a node (gossip's own bound is 1 MiB). */
+export const MAX_ATTRIBUTION_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** How long a node has to answer for one message. */
+const FETCH_TIMEOUT_MS = 10_000;
+
+/** The path a node serves a pool's `/olp/attribution/1` message at (the encoded message, application/octet-stream). */
+export function attributionMessagePath(node: Address, versionId: bigint, epoch: bigint): string {
+  return `/olp/attribution/${node.toLowerCase()}/${versionId}/${epoch}`;
+}
+
 /**
- * Reads the `/olp/attribution/1` messages a claimer or an auditor was given: a folder as settle's PostedRoots keeps
- * them (`<node>-<versionId>-<epoch>.posted|.final`, the encoded message), or one such file.
+ * Where a claimer or an auditor gets the `/olp/attribution/1` messages (the leaves are not on chain): a folder as
+ * settle's PostedRoots keeps them (`<node>-<versionId>-<epoch>.posted|.final`, the encoded message), one such file,
+ * and/or a node's HTTP API (`GET <url>/olp/attribution/<node>/<versionId>/<epoch>`). The caller checks a message
+ * against the on-chain root before using it.
  */
 export class PostedSource {
   private constructor(
     private readonly folder: PostedRoots | undefined,
     private readonly file: AttributionMessage | undefined,
+    private readonly nodeUrl: string | undefined,
   ) {}
 
-  /** @throws {CliError} when `path` is neither a folder nor a readable message file */
-  static async open(cwd: string, path: string | undefined): Promise<PostedSource> {
-    if (path === undefined) return new PostedSource(undefined, undefined);
+  /** @throws {CliError} when `path` is neither a folder nor a readable message file, or `nodeUrl` is not http(s) */
+  static async open(cwd: string, path: string | undefined, nodeUrl?: string): Promise<PostedSource> {
+    if (nodeUrl !== undefined) {
+      let url: URL | undefined;
+      try {
+        url = new URL(nodeUrl);
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+        throw new CliError(
+          `--from-node ${JSON.stringify(nodeUrl)} is not an http(s) URL`,
+          ExitCode.USAGE_ERROR,
+          "CLI_ERROR_BAD_URL",
+        );
+      }
+    }
+    const base = nodeUrl?.replace(/\/+$/, "");
+    if (path === undefined) return new PostedSource(undefined, undefined, base);
     const full = resolve(cwd, path);
     let isDir: boolean;
     try {
@@ -242,9 +271,9 @@ export class PostedSource {
     } catch {
       throw new CliError(`--posted: no file or folder at ${path}`, ExitCode.USER_ERROR, "CLI_ERROR_POSTED");
     }
-    if (isDir) return new PostedSource(await PostedRoots.open(full), undefined);
+    if (isDir) return new PostedSource(await PostedRoots.open(full), undefined, base);
     try {
-      return new PostedSource(undefined, decodeAttributionMessage(toHex(await readFile(full))));
+      return new PostedSource(undefined, decodeAttributionMessage(toHex(await readFile(full))), base);
     } catch (err) {
       throw new CliError(
         `--posted: ${path} is not an /olp/attribution/1 message (${(err as Error).message})`,
@@ -254,13 +283,14 @@ export class PostedSource {
     }
   }
 
-  /** The message of pool (node, versionId, epoch), or undefined. */
+  /** The message of pool (node, versionId, epoch), or undefined when no source has it. */
   async get(node: Address, versionId: bigint, epoch: bigint): Promise<AttributionMessage | undefined> {
     if (this.folder !== undefined) {
       try {
-        return await this.folder.get(node, versionId, epoch);
+        const found = await this.folder.get(node, versionId, epoch);
+        if (found !== undefined) return found;
       } catch {
-        return undefined; // a corrupt file is as good as none: the pool is reported without leaves
+        // a corrupt file is as good as none
       }
     }
     const m = this.file;
@@ -271,7 +301,41 @@ export class PostedSource {
       m.epoch === epoch
     )
       return m;
+    if (this.nodeUrl !== undefined) return this.fetchFromNode(node, versionId, epoch);
     return undefined;
+  }
+
+  private async fetchFromNode(
+    node: Address,
+    versionId: bigint,
+    epoch: bigint,
+  ): Promise<AttributionMessage | undefined> {
+    const url = `${this.nodeUrl}${attributionMessagePath(node, versionId, epoch)}`;
+    let bytes: Uint8Array;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const length = Number(res.headers.get("content-length") ?? "0");
+      if (length > MAX_ATTRIBUTION_MESSAGE_BYTES) throw new Error(`${length} bytes, above the bound`);
+      bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length > MAX_ATTRIBUTION_MESSAGE_BYTES) throw new Error(`${bytes.length} bytes, above the bound`);
+    } catch (err) {
+      throw new CliError(
+        `--from-node: cannot get ${url}: ${(err as Error).message}`,
+        ExitCode.USER_ERROR,
+        "CLI_ERROR_FROM_NODE",
+      );
+    }
+    let message: AttributionMessage;
+    try {
+      message = decodeAttributionMessage(toHex(bytes));
+    } catch {
+      return undefined; // not a message: as good as none (the pool is reported as skipped)
+    }
+    const same =
+      message.node.toLowerCase() === node.toLowerCase() && message.versionId === versionId && message.epoch === epoch;
+    return same ? message : undefined;
   }
 }
 

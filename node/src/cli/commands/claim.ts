@@ -121,8 +121,10 @@ export const claimCommand: Command = {
     "root, from --shares.",
     "",
     "The leaves are not on chain: they are the posting node's /olp/attribution/1 message, kept in its settle folder",
-    "(<node>-<version>-<epoch>.posted or .final). Give that folder, or a copy of one message file, with --posted.",
-    "Each message must give the pool's on-chain root, else the pool is skipped. Already claimed leaves are skipped.",
+    "(<node>-<version>-<epoch>.posted or .final). Give that folder, or a copy of one message file, with --posted; or",
+    "a node's API with --from-node (GET <url>/olp/attribution/<node>/<version>/<epoch>, the encoded message; any node",
+    "that kept the gossip can serve it). Each message must give the pool's on-chain root, else the pool is skipped:",
+    "a node cannot make you claim a wrong amount. Already claimed leaves are skipped.",
   ].join("\n"),
   positionals: [],
   options: {
@@ -132,6 +134,11 @@ export const claimCommand: Command = {
       type: "string",
       valueName: "<path>",
       description: "folder (or one file) of /olp/attribution/1 messages: the posting node's settle folder",
+    },
+    "from-node": {
+      type: "string",
+      valueName: "<url>",
+      description: "a node's API to fetch messages from: GET <url>/olp/attribution/<node>/<version>/<epoch>",
     },
     shares: {
       type: "string",
@@ -143,11 +150,16 @@ export const claimCommand: Command = {
   examples: [
     "olnode claim --posted /var/lib/olnode/settle --key-file owner.json",
     "olnode claim --dataset 3 --posted 0xNode-1-42.final --json",
+    "olnode claim --from-node https://node.example.com --key-file owner.json",
   ],
   async run(context) {
     const datasetFlag = optionalFlag(context, "dataset");
     const only = datasetFlag === undefined ? undefined : parseUintArg(datasetFlag, "--dataset");
-    const posted = await PostedSource.open(context.io.cwd, optionalFlag(context, "posted"));
+    const posted = await PostedSource.open(
+      context.io.cwd,
+      optionalFlag(context, "posted"),
+      optionalFlag(context, "from-node"),
+    );
     const sharesPath = optionalFlag(context, "shares");
     const shares = sharesPath === undefined ? undefined : await readSharesFile(context.io.cwd, sharesPath);
     const session = await openChainSession(context, true);
@@ -198,7 +210,12 @@ export const claimCommand: Command = {
           if (status === PoolStatus.Claimable) {
             const message = await posted.get(node, versionId, epoch);
             if (message === undefined) {
-              skipped.push({ node, versionId, epoch, reason: "no /olp/attribution/1 message for it (--posted)" });
+              skipped.push({
+                node,
+                versionId,
+                epoch,
+                reason: "no /olp/attribution/1 message for it (--posted, --from-node)",
+              });
               continue;
             }
             if (message.leaves.length === 0 || buildAttributionTree(message.leaves).root !== pool.root) {
