@@ -7,11 +7,17 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { type Address, formatUnits, type Hex, hexToBytes, keccak256, toHex, zeroHash } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { AttributionIndex, saveIndex } from "../../../node/src/attribution/index.js";
 import { nodeRegistryAbi, openTokenAbi, paymentEscrowAbi, settlementAbi } from "../../../node/src/chain/abi/index.js";
 import { writeDeployment } from "../../../node/src/chain/index.js";
 import { attributionMessagePath, runCli } from "../../../node/src/cli/index.js";
 import { generatePeerKey, writeOperatorKeyFile, writePeerKeyFile } from "../../../node/src/config/index.js";
-import { buildAttributionTree, encodeAttributionMessage } from "../../../node/src/protocol/index.js";
+import {
+  buildAttributionTree,
+  type Entry,
+  encodeAttributionMessage,
+  getInferenceRecordDigest,
+} from "../../../node/src/protocol/index.js";
 import { computePoolAttribution, gatherPool, PostedRoots, SettleService } from "../../../node/src/settle/index.js";
 import { Store } from "../../../node/src/store/index.js";
 import { HARDHAT_KEYS, RpcServer } from "./chainHelpers.js";
@@ -88,6 +94,10 @@ async function read<T>(w: SettleWorld, address: Address, abi: unknown, functionN
 
 const ALICE_ONLY = (w: SettleWorld): RequestSpec => ({ datasetIds: [w.datasets.alice], weightsPpm: [1_000_000] });
 const BOB_ONLY = (w: SettleWorld): RequestSpec => ({ datasetIds: [w.datasets.bob], weightsPpm: [1_000_000] });
+const AS_SHARES = (w: SettleWorld): RequestSpec => ({
+  datasetIds: w.shares.map((s) => s.datasetId),
+  weightsPpm: w.shares.map((s) => s.weightPpm),
+});
 const MIXED = (w: SettleWorld): RequestSpec => ({
   datasetIds: [w.datasets.alice, w.datasets.bob],
   weightsPpm: [300_000, 700_000],
@@ -104,7 +114,8 @@ async function liveEpoch(w: SettleWorld) {
   const store = await Store.open({ dir: storeDir, domain: w.domain });
   const auditorStore = await Store.open({ dir: auditorDir, domain: w.domain });
   const epoch = await read<bigint>(w, w.deployment.contracts.settlement, settlementAbi, "currentEpoch");
-  const specs = [ALICE_ONLY(w), MIXED(w), BOB_ONLY(w), { ...MIXED(w), isPrivate: true }];
+  // Seq 2 is signed with the training shares: what attribution gives an output that matches no span.
+  const specs = [ALICE_ONLY(w), AS_SHARES(w), BOB_ONLY(w), { ...MIXED(w), isPrivate: true }];
   const lane = new LaneSigner(w, 0);
   const entries = [];
   for (const spec of specs) entries.push(await lane.next(spec));
@@ -129,7 +140,7 @@ async function liveEpoch(w: SettleWorld) {
   await indexReceipts(w, [store, auditorStore], w.operatorSender.receipts);
   const end = await read<bigint>(w, w.deployment.contracts.settlement, settlementAbi, "epochEnd", [epoch]);
   await networkHelpers.time.increaseTo(end);
-  return { store, auditorStore, auditorDir, service, dataDir, epoch };
+  return { store, auditorStore, auditorDir, service, dataDir, epoch, entries };
 }
 
 async function sharesFile(w: SettleWorld): Promise<string> {
@@ -233,6 +244,17 @@ describe("olnode node/deposit/audit/claim on Hardhat's EVM over HTTP", function 
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.contain('--amount "1.5x" is not an amount of OPEN');
     expect((await accountOf()).balance - before).to.equal((7n * OPEN) / 2n);
+
+    // A hot key signs receipts for the payer once authorized.
+    const hot = keccak256(toHex("cli test: hot signer"));
+    const hotAddress = privateKeyToAccount(hot).address;
+    const isAuthorized = () =>
+      read<boolean>(w, escrow, paymentEscrowAbi, "isAuthorizedSigner", [w.payerAccount.address, hotAddress]);
+    expect(await isAuthorized()).to.equal(false);
+    const authorized = await olnode(payerEnv, "deposit", "--authorize", await keyFile(hot));
+    expect([authorized.code, authorized.stderr]).to.deep.equal([0, ""]);
+    expect(authorized.stdout).to.contain(`${hotAddress} may now sign receipts for ${w.payerAccount.address}`);
+    expect(await isAuthorized()).to.equal(true);
   });
 
   it("audits an honest epoch (match, per-dataset table), then each owner claims exactly its leaf once", async () => {
@@ -280,6 +302,45 @@ describe("olnode node/deposit/audit/claim on Hardhat's EVM over HTTP", function 
         l.amount.toString(),
       ]),
     );
+    // With the version's attribution index each record's weights are recomputed from its output text: alice's
+    // corpus holds "answer 0/1", bob's "answer 0/3". Seq 2 ("answer 0/2", no span) gets the training shares it was
+    // signed with; seqs 1 and 3 were signed 100 % to one dataset, attribution mixes in the shares: they differ. The
+    // private seq 4 has no text to check.
+    const index = AttributionIndex.build({
+      versionId: 1n,
+      samples: [
+        { datasetId: w.datasets.alice, sampleHash: keccak256(toHex("a")), text: "answer 0/1" },
+        { datasetId: w.datasets.bob, sampleHash: keccak256(toHex("b")), text: "answer 0/3" },
+      ],
+      trainingShares: w.shares,
+      minSpan: 4,
+      checkSampleHashes: false,
+    });
+    const indexFile = join(dir("olp-cli-index-"), "v1.idx");
+    await saveIndex(index, indexFile);
+    const checked = await olnode(
+      env,
+      "audit",
+      "--epoch",
+      live.epoch.toString(),
+      "--store",
+      live.auditorDir,
+      "--shares",
+      shares,
+      "--index",
+      indexFile,
+      "--json",
+    );
+    expect([checked.code, checked.stderr]).to.deep.equal([0, ""]);
+    const idOf = (i: number) => getInferenceRecordDigest(w.domain, (live.entries[i] as Entry).record).toLowerCase();
+    const weights = JSON.parse(checked.stdout).pools[0].weights;
+    expect({ ...weights, differingIds: [...weights.differingIds].sort() }).to.deep.equal({
+      mode: "recomputed",
+      records: 3,
+      differing: 2,
+      differingIds: [idOf(0), idOf(2)].sort(),
+    });
+
     const text = await olnode(
       env,
       "audit",

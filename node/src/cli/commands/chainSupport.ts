@@ -148,6 +148,9 @@ export async function onChain<T>(rpcHost: string, fn: () => Promise<T>): Promise
     }
     if (err instanceof SettleError) throw new CliError(err.message, ExitCode.USER_ERROR, err.type.code);
     if (isTransportError(err)) throw chainDown(rpcHost);
+    // The SDK's and other modules' coded errors (`err.type.code`) say what went wrong in one line.
+    const code = (err as { type?: { code?: unknown } }).type?.code;
+    if (typeof code === "string" && err instanceof Error) throw new CliError(err.message, ExitCode.USER_ERROR, code);
     throw err;
   }
 }
