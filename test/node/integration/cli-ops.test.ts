@@ -207,6 +207,16 @@ describe("olnode node/deposit/audit/claim on Hardhat's EVM over HTTP", function 
       `olnode: ${account.address} is already registered (operator ${w.auditorAccount.address}, stake ${stake} OPEN)\n`,
     ]);
 
+    const stranger = await olnode(
+      { ...env, OLNODE_KEYS_OPERATOR_KEY_FILE: await keyFile(keccak256(toHex("cli test: stranger"))) },
+      "node",
+      "price",
+      "1",
+      "0.02",
+    );
+    expect(stranger.code).to.equal(1);
+    expect(stranger.stderr).to.contain("is not a registered node: run 'olnode node register' first");
+
     const priced = await olnode(nodeEnv, "node", "price", "1", "0.02");
     expect([priced.code, priced.stderr]).to.deep.equal([0, ""]);
     expect(priced.stdout).to.contain("0.02 OPEN per request");
