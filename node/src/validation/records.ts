@@ -43,14 +43,18 @@ type Authenticated = { entry: Entry; signed: SignedReceipt; record: SignedRecord
  *
  * @param payload the message data as received
  * @param from the peer it came from, handed back for the caller's logs: no rule depends on who relayed it
+ * @param decoded the entries `decodeRecordsMessage(payload)` already returned (the p2p layer decodes every payload
+ *   before its validator runs): passing them spares a second decode, about a tenth of an entry's cost. They must be
+ *   that payload's, unchanged; without them the payload is decoded here.
  */
 export async function validateRecordsMessage(
   payload: Hex | Uint8Array,
   from: string,
   ctx: ValidationContext,
+  decoded?: readonly Entry[],
 ): Promise<AcceptedRecords> {
   return withInternalErrorsIgnored(async () => {
-    const entries = decode(typeof payload === "string" ? payload : bytesToHex(payload));
+    const entries = decoded ?? decode(typeof payload === "string" ? payload : bytesToHex(payload));
     const digests = DomainDigests.of(ctx.chain.chainId, ctx.chain.settlement);
     // Every rule that needs no context first, for every entry: cheap, and a REJECT needs no chain.
     const checked = entries.map((entry, index) => checkEntry(digests, entry, at(index)));
