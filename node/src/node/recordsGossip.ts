@@ -43,10 +43,10 @@ export function createRecordsValidator(modules: {
   logger: RecordsGossipLogger;
 }): GossipValidatorFn<Entry[]> {
   const { ctx, store, logger } = modules;
-  return async (payload, from) => {
+  return async (payload, from, entries) => {
     let accepted: AcceptedRecords;
     try {
-      accepted = await validateRecordsMessage(payload, from, ctx);
+      accepted = await validateRecordsMessage(payload, from, ctx, entries);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err; // counts as IGNORE in the p2p layer
       if (
