@@ -54,12 +54,18 @@ export function createAttributionRoute(
       return true;
     }
     const [, node, versionId, epoch] = match as unknown as [string, string, string, string];
-    const message = await lookup(getAddress(node), BigInt(versionId), BigInt(epoch));
-    if (message === undefined) {
+    let body: Uint8Array | undefined;
+    try {
+      const message = await lookup(getAddress(node), BigInt(versionId), BigInt(epoch));
+      body = message === undefined ? undefined : hexToBytes(encodeAttributionMessage(message));
+    } catch {
+      res.writeHead(500, { "content-type": "text/plain" }).end("the attribution message could not be read\n");
+      return true;
+    }
+    if (body === undefined) {
       res.writeHead(404, { "content-type": "text/plain" }).end("no attribution message held for this pool\n");
       return true;
     }
-    const body = hexToBytes(encodeAttributionMessage(message));
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length }).end(body);
     return true;
   };

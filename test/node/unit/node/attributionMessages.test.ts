@@ -9,7 +9,7 @@ import {
   decodeAttributionMessage,
 } from "../../../../node/src/protocol/index.js";
 
-const NODE: Address = "0x00000000000000000000000000000000000000aA";
+const NODE: Address = "0x00000000000000000000000000000000000000aa";
 
 function messageOf(epoch: bigint): AttributionMessage {
   const leaves = [
