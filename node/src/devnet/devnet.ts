@@ -7,7 +7,7 @@ import { writeDeployment } from "../chain/index.js";
 import type { Writer } from "../cli/index.js";
 import { parseConfig, requireStartKeys } from "../config/index.js";
 import { buildDatasetTree, getSampleProof, parseDataset } from "../protocol/index.js";
-import { DatasetStore, DEFAULT_TRAINER_DIR } from "../trainer/index.js";
+import { DatasetStore, DEFAULT_TRAINER_DIR, TrainerProcess } from "../trainer/index.js";
 import { serveChain } from "./chainServer.js";
 import { makeCopycatDataset } from "./copycat.js";
 import { Dapp, type Dapp as DappType } from "./dapp.js";
@@ -311,6 +311,29 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
       },
     );
 
+    const modelDir = await steps.run(
+      opts.modelDir === undefined
+        ? "preparing the built-in base model (made once, then cached)"
+        : `using the base model in ${opts.modelDir}`,
+      async () => {
+        if (opts.modelDir !== undefined) return opts.modelDir;
+        const out = join(opts.modelCacheDir, "builtin");
+        let shown = 0;
+        await new TrainerProcess({ python: opts.pythonPath }).run("make-model", ["--out", out], {
+          onEvent: (event) => {
+            const e = event as { type: string; phase?: string; step?: number; steps?: number; cached?: boolean };
+            if (e.type !== "progress" || e.phase !== "make-model") return;
+            if (e.cached === true) steps.detail(`cached in ${out}`);
+            else if (e.step !== undefined && e.steps !== undefined && e.step - shown >= e.steps / 4) {
+              shown = e.step;
+              steps.detail(`pre-training ${e.step}/${e.steps}`);
+            }
+          },
+        });
+        return out;
+      },
+    );
+
     const versionId = await steps.run(
       `node A trains a QLoRA adapter on datasets ${datasetIds.alice}, ${datasetIds.bob}, ${datasetIds.carol} with \`olnode train\` (${opts.steps} steps on CPU)`,
       async () => {
@@ -340,7 +363,7 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
           "--train-config",
           trainConfig,
           "--model",
-          opts.modelDir ?? "builtin",
+          modelDir,
           ...(opts.evalSamples > 0 ? ["--eval", join(DATA_DIR, "ads-eval.jsonl")] : []),
         ];
         const { stdout } = await runOlnode(argv, {
