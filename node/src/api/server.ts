@@ -99,6 +99,11 @@ export type ApiServerModules = {
   metricsRegistries?: readonly Registry[];
   status?: StatusGetters;
   logger?: ApiLogger;
+  /**
+   * Handlers tried, in order, before a path outside the API's own routes gets a 404 (the explorer mounts here); each
+   * resolves true when it answered the request.
+   */
+  mounts?: readonly ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
 };
 
 const ROUTES = new Set(["/v1/chat/completions", "/v1/completions", "/v1/models", "/status", "/health", "/metrics"]);
@@ -245,6 +250,9 @@ export class ApiServer {
           "method_not_allowed",
         );
       } else {
+        for (const mount of this.modules.mounts ?? []) {
+          if (await mount(req, res)) return;
+        }
         answer = openAIError(404, "invalid_request_error", `no route ${req.method} ${path}`, null, "not_found");
       }
     } catch (err) {

@@ -5,6 +5,8 @@ import { CliError, type CliIo, type Command, ExitCode } from "./command.js";
 import { configCheckCommand, configKeysCommand } from "./commands/config.js";
 import { datasetAddCommand, datasetInspectCommand } from "./commands/dataset.js";
 import { keysGenerateCommand, keysShowCommand } from "./commands/keys.js";
+import { startCommand } from "./commands/start.js";
+import { statusCommand } from "./commands/status.js";
 import { trainCommand } from "./commands/train.js";
 import { verifyCommand } from "./commands/verify.js";
 import { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help.js";
@@ -21,6 +23,8 @@ export const COMMANDS: readonly Command[] = [
   datasetInspectCommand,
   keysGenerateCommand,
   keysShowCommand,
+  startCommand,
+  statusCommand,
   trainCommand,
   verifyCommand,
 ];

@@ -47,6 +47,8 @@ export interface OlnodeConfig {
     readonly redeemValueWei: bigint;
     readonly redeemAgeSeconds: number;
     readonly postEpochs: boolean;
+    readonly auditor: boolean;
+    readonly tickIntervalMs: number;
   };
   readonly inference: {
     readonly backend: InferenceBackend;
@@ -274,6 +276,24 @@ export const CONFIG_SCHEMA: { readonly [K in ConfigKey]: ConfigOption<ConfigValu
     description: "post each ended epoch's attribution roots (with their bond)",
     env: "OLNODE_SETTLE_POST_EPOCHS",
     flag: "--settle.postEpochs",
+    secret: false,
+  },
+  "settle.auditor": {
+    type: booleanType(),
+    default: false,
+    why: "auditing recomputes every other node's pools and bonds a challenge on a mismatch: an operator opts in",
+    description: "audit other nodes' posted attribution roots from gossiped records and challenge mismatches",
+    env: "OLNODE_SETTLE_AUDITOR",
+    flag: "--settle.auditor",
+    secret: false,
+  },
+  "settle.tickIntervalMs": {
+    type: integerType(100, 3_600_000),
+    default: 15_000,
+    why: "redemption and posting thresholds are minutes to hours; a devnet with minute epochs sets about 1 s",
+    description: "how often the settle loop checks lanes to redeem, epochs to post and pools to audit",
+    env: "OLNODE_SETTLE_TICK_INTERVAL_MS",
+    flag: "--settle.tickIntervalMs",
     secret: false,
   },
   "inference.backend": {

@@ -4,7 +4,7 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import { bootstrap } from "@libp2p/bootstrap";
 import { type GossipSub, gossipsub, StrictSign, TopicValidatorResult } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
-import type { Libp2p } from "@libp2p/interface";
+import type { Libp2p, PrivateKey } from "@libp2p/interface";
 import { kadDHT, passthroughMapper, removePrivateAddressesMapper } from "@libp2p/kad-dht";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { ping } from "@libp2p/ping";
@@ -71,6 +71,8 @@ export type NetworkHandlers = GossipHandlers & ReqRespHandlers;
 
 /** What {@link Network.init} is built from, besides its options. */
 export type NetworkModules = {
+  /** The peer key, when the caller read it (the node reads `p2p.peerKeyFile`); else it comes from `peerKeyPath`. */
+  privateKey?: PrivateKey;
   logger?: P2pLogger;
   metrics?: P2pMetrics;
   validators: GossipValidators;
@@ -151,7 +153,7 @@ export class Network {
     };
     const logger = modules.logger ?? silentLogger;
     const metrics = modules.metrics ?? null;
-    const privateKey = await loadOrCreatePeerKey(opts.peerKeyPath);
+    const privateKey = modules.privateKey ?? (await loadOrCreatePeerKey(opts.peerKeyPath));
     const publishedIds = new WeakMap<Uint8Array, Uint8Array>();
 
     const services = {
