@@ -52,12 +52,12 @@ export interface DevnetOptions {
 
 /** The defaults of `npm start`: about four minutes on two shared cores once the built-in model is cached. */
 export const DEFAULT_DEVNET_OPTIONS: DevnetOptions = {
-  steps: 200,
+  steps: 100,
   checkpointInterval: 20,
   batchSize: 8,
   inferences: 300,
   modelCacheDir: resolve(DEFAULT_TRAINER_DIR, "..", ".olnode", "devnet", "models"),
-  evalSamples: 8,
+  evalSamples: 4,
   blockIntervalMs: 1000,
   pythonPath: "/usr/bin/python3",
 };
@@ -404,9 +404,8 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
       "starting three nodes and an auditor on loopback (libp2p gossip, HTTP API)",
       async () => {
         const started = new Map<PartyName, DevnetNode>();
-        for (const name of NODE_NAMES) {
+        const start = async (name: PartyName, bootstrap: readonly string[]) => {
           const p = party(name);
-          const bootstrap = name === "node-a" ? [] : (started.get("node-a")?.multiaddrs ?? []).map(String);
           const env: Record<string, string> = {
             ...envOf(p),
             OLNODE_CHAIN_POLL_INTERVAL_MS: "250",
@@ -416,15 +415,22 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
             OLNODE_API_PORT: String(ports.get(name)),
             OLNODE_SETTLE_REDEEM_VALUE_WEI: "1",
             OLNODE_SETTLE_REDEEM_AGE_SECONDS: "60",
+            // The devnet ticks settle itself, step by step; the nodes' own loops wait an hour.
+            OLNODE_SETTLE_TICK_INTERVAL_MS: "3600000",
             OLNODE_LOG_LEVEL: "warn",
+            ...(name === "auditor" ? { OLNODE_SETTLE_AUDITOR: "true", OLNODE_SETTLE_POST_EPOCHS: "false" } : {}),
             ...(bootstrap.length > 0 ? { OLNODE_P2P_BOOTSTRAP: bootstrap.join(",") } : {}),
           };
           const config = requireStartKeys(parseConfig({ env }));
-          const node = await startNode(config, { cwd: p.dir, name, auditor: name === "auditor" });
+          const node = await startNode(config, { cwd: p.dir, name });
           cleanups.push(() => node.close());
           started.set(name, node);
           steps.detail(`${name}: ${node.apiUrl} (node ${node.node})`);
-        }
+        };
+        await start("node-a", []);
+        // The others dial node A: one bootstrap peer is enough for gossipsub to find the rest.
+        const bootstrap = started.get("node-a")?.multiaddrs ?? [];
+        await Promise.all((["node-b", "node-c", "auditor"] as const).map((name) => start(name, bootstrap)));
         await waitFor("every node to see its peers and serve the version", 60_000, async () => {
           for (const [name, node] of started) {
             const status = await getJson<{ peers?: number }>(`${node.apiUrl}/status`);

@@ -23,11 +23,11 @@ The built-in base model is made once (about two minutes) and cached in .olnode/d
 
 Options:
   --once               exit after the report instead of serving the explorer
-  --steps N            training steps (default 200; a multiple of --checkpoint-interval)
+  --steps N            training steps (default 100; a multiple of --checkpoint-interval)
   --checkpoint-interval K   steps per proof-of-training segment (default 20)
   --batch-size N       samples per training step (default 8)
   --inferences N       paid inferences (default 300)
-  --eval-samples N     held-out samples scored after training (default 8; 0: none)
+  --eval-samples N     held-out samples scored after training (default 4; 0: none)
   --model DIR          a base model folder instead of the built-in one
   --dir DIR            keep the run's folders here (default: a new temporary folder)
   --help               show this text`;

@@ -250,7 +250,12 @@ export function checkDevnetInvariants(report: DevnetReport): string[] {
 export function formatDevnetReport(report: DevnetReport): string {
   const lines: string[] = [];
   const signed = (wei: bigint) => `${wei > 0n ? "+" : ""}${formatOpen(wei)}`;
-  lines.push("", "═══ Devnet report ═══", "", "Balance changes (OPEN wallets, since funding)");
+  lines.push(
+    "",
+    "═══ Devnet report ═══",
+    "",
+    "Balance changes (OPEN in wallets, since funding; stakes, bonds and deposits are held by the contracts below)",
+  );
   for (const b of report.balances) {
     const change = b.after - b.before;
     lines.push(`  ${b.name.padEnd(10)} ${signed(change).padStart(26)}   now ${formatOpen(b.after)}`);
@@ -285,6 +290,7 @@ export function formatDevnetReport(report: DevnetReport): string {
     "",
     "Pools (node, epoch): redemptions, amount, claimed, audit",
   );
+  const { fees } = report.settlement;
   for (const p of report.settlement.pools) {
     lines.push(
       `  ${p.nodeName} epoch ${p.epoch}: ${p.redemptions} redemptions, ${formatOpen(p.amount)}, claimed ${formatOpen(p.claimed)}, ` +
@@ -292,6 +298,8 @@ export function formatDevnetReport(report: DevnetReport): string {
     );
   }
   lines.push(
+    `  fees collected from the dapp's escrow: ${formatOpen(fees.collected)} = nodes ${formatOpen(fees.parts.node)} + ` +
+      `adapter owner ${formatOpen(fees.parts.owner)} + datasets ${formatOpen(fees.parts.datasets)} + burned ${formatOpen(fees.parts.protocol)}`,
     `  auditor: ${report.settlement.audited} roots audited, ${report.settlement.mismatches} mismatches, ${report.settlement.challenges} challenges`,
     "",
     "Gas by function (calls × mean)",

@@ -3,7 +3,13 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types"
 import type { NetworkConnection } from "hardhat/types/network";
 import { type Address, getAddress, type Hex, zeroHash } from "viem";
 import type { ISettlement } from "../../../types/ethers-contracts/Settlement.js";
-import { type AttributionLeaf, buildAttributionTree, getAttributionProofs } from "../protocol/index.js";
+import {
+  type AttributionLeaf,
+  buildAttributionTree,
+  getAttributionProofs,
+  type SplitParts,
+  splitCollected,
+} from "../protocol/index.js";
 import { PostedRoots } from "../settle/index.js";
 import type { Protocol } from "./deployProtocol.js";
 import type { DevnetNode } from "./nodes.js";
@@ -33,6 +39,8 @@ export interface SettleOutcome {
   readonly mismatches: number;
   /** Challenges opened against the pools' roots (none for an honest run). */
   readonly challenges: number;
+  /** What the redemptions collected from escrow and how it was split (DESIGN §6), summed over them. */
+  readonly fees: { readonly collected: bigint; readonly parts: SplitParts };
 }
 
 /** What the settle flow works with. */
@@ -84,8 +92,16 @@ export async function settleEpoch(input: SettleInput, io: { detail(line: string)
   });
   const redeemed = await settlement.queryFilter(settlement.filters.Redeemed(), Number(fromBlock) - 200);
   const pools = new Map<string, { node: Address; epoch: bigint; redemptions: number }>();
+  const fees = { collected: 0n, parts: { node: 0n, owner: 0n, datasets: 0n, protocol: 0n } };
   for (const e of redeemed) {
     if (e.args.versionId !== versionId) continue;
+    const bps = await settlement.getPool(e.args.node, versionId, e.args.epoch);
+    const parts = splitCollected(e.args.collected, bps);
+    fees.collected += e.args.collected;
+    fees.parts.node += parts.node;
+    fees.parts.owner += parts.owner;
+    fees.parts.datasets += parts.datasets;
+    fees.parts.protocol += parts.protocol;
     const node = getAddress(e.args.node);
     const key = poolKey(node, e.args.epoch);
     const pool = pools.get(key) ?? { node, epoch: e.args.epoch, redemptions: 0 };
@@ -220,7 +236,7 @@ export async function settleEpoch(input: SettleInput, io: { detail(line: string)
     });
   }
   settled.sort((a, b) => a.nodeName.localeCompare(b.nodeName) || Number(a.epoch - b.epoch));
-  return { pools: settled, claims, ...metrics };
+  return { pools: settled, claims, ...metrics, fees };
 }
 
 function poolKey(node: Address, epoch: bigint): string {
