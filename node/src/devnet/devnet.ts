@@ -321,12 +321,12 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
         let shown = 0;
         await new TrainerProcess({ python: opts.pythonPath }).run("make-model", ["--out", out], {
           onEvent: (event) => {
-            const e = event as { type: string; phase?: string; step?: number; steps?: number; cached?: boolean };
-            if (e.type !== "progress" || e.phase !== "make-model") return;
-            if (e.cached === true) steps.detail(`cached in ${out}`);
-            else if (e.step !== undefined && e.steps !== undefined && e.step - shown >= e.steps / 4) {
-              shown = e.step;
-              steps.detail(`pre-training ${e.step}/${e.steps}`);
+            if (event.type !== "progress" || event.phase !== "make-model" || !("fields" in event)) return;
+            const { cached, step, steps: total } = event.fields as { cached?: boolean; step?: number; steps?: number };
+            if (cached === true) steps.detail(`cached in ${out}`);
+            else if (typeof step === "number" && typeof total === "number" && step - shown >= total / 4) {
+              shown = step;
+              steps.detail(`pre-training ${step}/${total}`);
             }
           },
         });
