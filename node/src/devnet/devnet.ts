@@ -376,15 +376,22 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
       },
     );
 
-    await steps.run("the version's challenge window passes (chain time moved on); anyone activates it", async () => {
-      const version = await adapterRegistry.getVersion(versionId);
-      await networkHelpers.time.increaseTo(version.challengeEnd + 1n);
-      await (await adapterRegistry.connect(watcher).activate(versionId)).wait();
-      const status = await adapterRegistry.statusOf(versionId);
-      if (status !== 2n)
-        throw new Error(`version ${versionId} has status ${status} after activation, expected 2 (Active)`);
-      steps.detail(`version ${versionId} is Active`);
-    });
+    await steps.run(
+      "the version's challenge window passes (chain time moved on); anyone activates it; blocks from now on only with transactions",
+      async () => {
+        const version = await adapterRegistry.getVersion(versionId);
+        await networkHelpers.time.increaseTo(version.challengeEnd + 1n);
+        await (await adapterRegistry.connect(watcher).activate(versionId)).wait();
+        // From here on a block per transaction is enough (the CLI's reveal and seal needed blocks of their own), and a
+        // chain that only moves when something happens keeps the nodes' indexers at its head: a node judges gossiped
+        // records only when synced (CHAIN_NOT_SYNCED is IGNORE, and an ignored message is not offered again).
+        await connection.provider.request({ method: "evm_setIntervalMining", params: [0] });
+        const status = await adapterRegistry.statusOf(versionId);
+        if (status !== 2n)
+          throw new Error(`version ${versionId} has status ${status} after activation, expected 2 (Active)`);
+        steps.detail(`version ${versionId} is Active`);
+      },
+    );
 
     await steps.run(
       "installing the version on nodes B and C and the auditor (copying node A's version folder) and setting prices",
@@ -519,20 +526,27 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
       async () => {
         const wanted = new Set(inferences.map((i) => i.recordId.toLowerCase()));
         const held = new Map<PartyName, number>();
-        await waitFor(
-          `all ${wanted.size} records on all ${NODE_NAMES.length} nodes`,
-          120_000,
-          async () => {
-            for (const name of NODE_NAMES) {
-              const ids = await listRecordIds(nodeOf(name).apiUrl);
-              let n = 0;
-              for (const id of wanted) if (ids.has(id)) n++;
-              held.set(name, n);
-            }
-            return [...held.values()].every((n) => n === wanted.size);
-          },
-          () => [...held].map(([name, n]) => `${name} ${n}/${wanted.size}`).join(", "),
-        );
+        try {
+          await waitFor(
+            `all ${wanted.size} records on all ${NODE_NAMES.length} nodes`,
+            60_000,
+            async () => {
+              for (const name of NODE_NAMES) {
+                const ids = await listRecordIds(nodeOf(name).apiUrl);
+                let n = 0;
+                for (const id of wanted) if (ids.has(id)) n++;
+                held.set(name, n);
+              }
+              return [...held.values()].every((n) => n === wanted.size);
+            },
+            () => [...held].map(([name, n]) => `${name} ${n}/${wanted.size}`).join(", "),
+          );
+        } catch (err) {
+          // What each node's records validator said (its p2p metrics): the reason a record is missing.
+          const outcomes: string[] = [];
+          for (const name of NODE_NAMES) outcomes.push(`${name}: ${await gossipOutcomes(nodeOf(name).apiUrl)}`);
+          throw new Error(`${(err as Error).message}; gossip outcomes: ${outcomes.join("; ")}`);
+        }
         steps.detail([...held].map(([name, n]) => `${name} holds ${n}`).join(", "));
         return held;
       },
@@ -622,6 +636,20 @@ async function getJson<T>(url: string): Promise<T | undefined> {
   const res = await fetch(url);
   if (res.status !== 200) return undefined;
   return (await res.json()) as T;
+}
+
+/** A node's `/olp/records/1` validation outcomes from its metrics: `accept ×12, ignore SEQ_GAP ×3`. */
+async function gossipOutcomes(apiUrl: string): Promise<string> {
+  const res = await fetch(`${apiUrl}/metrics`).catch(() => undefined);
+  if (res === undefined || res.status !== 200) return "metrics unavailable";
+  const counts: string[] = [];
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^olnode_p2p_gossip_messages_total\{(.*)\} (\S+)$/.exec(line);
+    if (m === null || !(m[1] ?? "").includes("records")) continue;
+    const labels = Object.fromEntries([...(m[1] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    counts.push(`${labels.result} ${labels.code === "ACCEPT" ? "" : `${labels.code} `}×${m[2]}`);
+  }
+  return counts.length === 0 ? "no records messages" : counts.join(", ");
 }
 
 /** Every record id a node holds, from its explorer's records pages (100 a page). */
