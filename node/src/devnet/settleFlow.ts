@@ -82,7 +82,6 @@ export async function settleEpoch(input: SettleInput, io: { detail(line: string)
   const nameOf = new Map(input.serving.map((s) => [getAddress(s.node.node), s.name]));
 
   // 1. Redeem: every lane's latest receipt collected.
-  const fromBlock = BigInt(await connection.ethers.provider.getBlockNumber());
   const posted = new Map<string, AttributionLeaf[]>();
   const audits = new Map<string, boolean>();
   await waitFor("every node to redeem its lanes", 90_000, async () => {
@@ -90,7 +89,7 @@ export async function settleEpoch(input: SettleInput, io: { detail(line: string)
     for (const r of results) collect(r, posted, audits);
     return (await unredeemedLanes(input)) === 0;
   });
-  const redeemed = await settlement.queryFilter(settlement.filters.Redeemed(), Number(fromBlock) - 200);
+  const redeemed = await settlement.queryFilter(settlement.filters.Redeemed(), Number(protocol.deployment.deployBlock));
   const pools = new Map<string, { node: Address; epoch: bigint; redemptions: number }>();
   const fees = { collected: 0n, parts: { node: 0n, owner: 0n, datasets: 0n, protocol: 0n } };
   for (const e of redeemed) {
