@@ -13,7 +13,8 @@ const SUITES = [
   {
     name: "node",
     cmd: bin("mocha"),
-    args: ["--import=tsx", "test/node/**/*.test.ts"],
+    // 20 s per test: a guard against hangs, not a speed check; the shared CI machine can be slow.
+    args: ["--import=tsx", "--timeout", "20000", "test/node/**/*.test.ts"],
     when: () => hasFiles("test/node"),
   },
   {

@@ -16,13 +16,6 @@ export {
   type RecordBatcherOptions,
   type RecordDropReason,
 } from "./recordBatcher.js";
-export {
-  decodeRecordHeader,
-  encodeRecordHeader,
-  PRIVATE_HEADER,
-  RECORD_HEADER,
-  RECORD_ID_HEADER,
-} from "./recordHeader.js";
 export { DEFAULT_MAX_TOKENS, MAX_MAX_TOKENS } from "./request.js";
 export {
   ApiServer,

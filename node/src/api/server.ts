@@ -5,12 +5,16 @@ import type { Address, Hex, LocalAccount } from "viem";
 import { type Completion, type InferenceBackend, InferenceError, InferenceErrorCode } from "../inference/index.js";
 import {
   type Entry,
+  encodeRecordHeader,
   getInferenceRecordDigest,
   getReceiptDigest,
   hashOutputText,
   hashRequestBody,
   type InferenceRecord,
   inferenceRecordTypes,
+  PRIVATE_HEADER,
+  RECORD_HEADER,
+  RECORD_ID_HEADER,
   type Receipt,
   settlementDomain,
 } from "../protocol/index.js";
@@ -32,7 +36,6 @@ import {
 import { type Attributor, checkAttribution } from "./attributor.js";
 import { type ApiMetrics, createApiMetrics } from "./metrics.js";
 import { BoundedKeyedMutex, KeyBusyError } from "./mutex.js";
-import { encodeRecordHeader, PRIVATE_HEADER, RECORD_HEADER, RECORD_ID_HEADER } from "./recordHeader.js";
 import { InvalidRequestError, type ParsedRequest, parseCompletionRequest } from "./request.js";
 import type { ApiLogger } from "./types.js";
 

@@ -1,4 +1,13 @@
 export {
+  adapterRegistryAbi,
+  arbiterAbi,
+  datanetRegistryAbi,
+  nodeRegistryAbi,
+  openTokenAbi,
+  paymentEscrowAbi,
+  settlementAbi,
+} from "./abi/index.js";
+export {
   type ChainClients,
   type CheckChainClient,
   type CreateChainClientsParameters,

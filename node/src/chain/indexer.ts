@@ -13,6 +13,7 @@ import {
   type IndexedEvent,
   type LogOf,
   mergeTouched,
+  redemptionKeyOf,
   type Touched,
 } from "./indexerState.js";
 import type { IndexerMetrics } from "./metrics.js";
@@ -346,12 +347,15 @@ export class ChainIndexer {
     const events = decodeEvents(this.deployment.contracts, logs);
     const touched = emptyTouched();
     mergeTouched(touched, this.retouch);
+    // Orphaned rows are deleted by this update, not remembered as this range's.
+    touched.redemptions.clear();
     const recordsRoots = new Map<bigint, Hex>();
     const redeemed: LogOf<typeof settlementAbi>[] = [];
     for (const e of events) await this.collect(e, touched, recordsRoots, redeemed, to);
-    const update = await this.state.readUpdate(to, block.hash, touched, recordsRoots, redeemed);
+    const update = await this.state.readUpdate(to, block.hash, touched, recordsRoots, redeemed, this.retouch);
     if ((await this.getBlockHash(to)) !== block.hash) throw new ReorgDuringRange();
     await this.store.applyChainUpdate(update);
+    for (const redemption of update.redemptions ?? []) touched.redemptions.set(redemptionKeyOf(redemption), redemption);
 
     const range: RecentRange = { blockNumber: to, blockHash: block.hash, touched };
     this.cursor = range;

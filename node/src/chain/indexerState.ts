@@ -24,6 +24,7 @@ import type {
   LaneKey,
   LaneRedemption,
   PoolKey,
+  RedemptionKey,
   Store,
 } from "../store/index.js";
 import {
@@ -68,6 +69,8 @@ export type Touched = {
   pools: Map<bigint, PoolKey>;
   challenges: Set<bigint>;
   lanes: Map<string, LaneKey>;
+  /** The redemption rows written (by their store key): a reorg that orphans them deletes them. */
+  redemptions: Map<string, RedemptionKey>;
 };
 
 /** Decodes the protocol's logs, each with its own contract's ABI, in chain order. */
@@ -114,13 +117,18 @@ export class ChainStateReader {
     private readonly logger: ChainLogger | undefined,
   ) {}
 
-  /** Reads the state of everything touched at block `to`. */
+  /**
+   * Reads the state of everything touched at block `to`. `rewound` is what ranges orphaned by a reorg touched (empty
+   * when none): their redemption rows not written again are deleted, and their lanes are set to the chain's state
+   * (which may be lower), not merged by maximum.
+   */
   async readUpdate(
     to: bigint,
     blockHash: Hex,
     touched: Touched,
     recordsRoots: Map<bigint, Hex>,
     redeemed: readonly LogOf<typeof settlementAbi>[],
+    rewound: Touched = emptyTouched(),
   ): Promise<ChainUpdate> {
     const c = this.deployment.contracts;
     const blockNumber = to;
@@ -183,7 +191,11 @@ export class ChainStateReader {
       };
     });
 
+    const written = new Set(redemptions.map(redemptionKeyOf));
+    const deleteRedemptions = [...rewound.redemptions].flatMap(([k, key]) => (written.has(k) ? [] : [key]));
+
     const challenges: Challenge[] = [];
+    const deleteChallenges: bigint[] = [];
     for (const challengeId of touched.challenges) {
       let ch: Awaited<ReturnType<typeof this.getChallenge>>;
       try {
@@ -192,6 +204,7 @@ export class ChainStateReader {
         if (!isRevert(err)) throw err;
         // Only an orphaned block held it: the store keeps no way to delete one (docs/chain.md, gaps).
         this.logger?.warn("chain index: a challenge is gone from the chain after a reorg", { challengeId });
+        deleteChallenges.push(challengeId);
         continue;
       }
       challenges.push({
@@ -209,7 +222,7 @@ export class ChainStateReader {
     }
 
     const lanes: LaneRedemption[] = [];
-    for (const lane of touched.lanes.values()) {
+    for (const [k, lane] of touched.lanes) {
       const state = await this.client.readContract({
         address: c.settlement,
         abi: settlementAbi,
@@ -217,7 +230,13 @@ export class ChainStateReader {
         args: [lane.payer, lane.node, lane.versionId, lane.lane],
         blockNumber,
       });
-      lanes.push({ lane, seq: state.lastSeq, collected: state.collected });
+      // A lane an orphaned range touched takes the new chain's state as it is, which may be lower.
+      lanes.push({
+        lane,
+        seq: state.lastSeq,
+        collected: state.collected,
+        ...(rewound.lanes.has(k) ? { set: true } : {}),
+      });
     }
 
     const cursor: ChainCursor = { blockNumber: to, blockHash };
@@ -229,6 +248,8 @@ export class ChainStateReader {
       redemptions,
       challenges,
       lanes,
+      ...(deleteRedemptions.length === 0 ? {} : { deleteRedemptions }),
+      ...(deleteChallenges.length === 0 ? {} : { deleteChallenges }),
     };
   }
 
@@ -301,7 +322,7 @@ function isRevert(err: unknown): boolean {
 
 /** Nothing touched yet. */
 export function emptyTouched(): Touched {
-  return { versions: new Set(), pools: new Map(), challenges: new Set(), lanes: new Map() };
+  return { versions: new Set(), pools: new Map(), challenges: new Set(), lanes: new Map(), redemptions: new Map() };
 }
 
 /** Adds what `from` touched to `into`. */
@@ -310,6 +331,12 @@ export function mergeTouched(into: Touched, from: Touched): void {
   for (const [k, v] of from.pools) into.pools.set(k, v);
   for (const v of from.challenges) into.challenges.add(v);
   for (const [k, v] of from.lanes) into.lanes.set(k, v);
+  for (const [k, v] of from.redemptions) into.redemptions.set(k, v);
+}
+
+/** A redemption row's store key, as a string to compare by. */
+export function redemptionKeyOf(key: RedemptionKey): string {
+  return `${key.node.toLowerCase()}:${key.versionId}:${key.epoch}:${key.blockNumber}:${key.logIndex}`;
 }
 
 /** A version id the chain does not hold (any more): status 0, "None", every field zero. */

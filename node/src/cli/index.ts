@@ -11,6 +11,15 @@ export {
   type Writer,
   writeJson,
 } from "./command.js";
+export { auditCommand, type PoolAudit, type WeightsCheck } from "./commands/audit.js";
+export {
+  attributionMessagePath,
+  formatOpen,
+  MAX_ATTRIBUTION_MESSAGE_BYTES,
+  PostedSource,
+  parseOpen,
+} from "./commands/chainSupport.js";
+export { type ClaimLine, claimCommand, MAX_CLAIMS_PER_TX, type SkippedPool } from "./commands/claim.js";
 export {
   CONFIG_OPTION,
   configCheckCommand,
@@ -28,7 +37,9 @@ export {
   PINNED_UNICODE_VERSION,
   summarizeDataset,
 } from "./commands/dataset.js";
+export { depositCommand } from "./commands/deposit.js";
 export { keysGenerateCommand, keysShowCommand } from "./commands/keys.js";
+export { nodePriceCommand, nodeRegisterCommand } from "./commands/node.js";
 export { type TrainCommandResult, trainCommand } from "./commands/train.js";
 export { VerifyExitCode, verifyCommand } from "./commands/verify.js";
 export { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help.js";

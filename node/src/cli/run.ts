@@ -2,9 +2,13 @@ import { readFileSync } from "node:fs";
 import { closestMatch } from "../config/index.js";
 import { parseCommandArgs } from "./args.js";
 import { CliError, type CliIo, type Command, ExitCode } from "./command.js";
+import { auditCommand } from "./commands/audit.js";
+import { claimCommand } from "./commands/claim.js";
 import { configCheckCommand, configKeysCommand } from "./commands/config.js";
 import { datasetAddCommand, datasetInspectCommand } from "./commands/dataset.js";
+import { depositCommand } from "./commands/deposit.js";
 import { keysGenerateCommand, keysShowCommand } from "./commands/keys.js";
+import { nodePriceCommand, nodeRegisterCommand } from "./commands/node.js";
 import { startCommand } from "./commands/start.js";
 import { statusCommand } from "./commands/status.js";
 import { trainCommand } from "./commands/train.js";
@@ -13,16 +17,20 @@ import { formatCommandHelp, formatGroupHelp, formatToolHelp, TOOL } from "./help
 import { reportError } from "./report.js";
 
 /**
- * Every command, in help order. Only commands that work are listed: the daemon's (`start`, `status`, `deposit`, …)
- * join as their modules land.
+ * Every command, in help order. Only commands that work are listed (`devnet` is `npm start`).
  */
 export const COMMANDS: readonly Command[] = [
+  auditCommand,
+  claimCommand,
   configCheckCommand,
   configKeysCommand,
   datasetAddCommand,
   datasetInspectCommand,
+  depositCommand,
   keysGenerateCommand,
   keysShowCommand,
+  nodePriceCommand,
+  nodeRegisterCommand,
   startCommand,
   statusCommand,
   trainCommand,

@@ -1,3 +1,4 @@
+export { AttributionMessages, createAttributionRoute, MAX_ATTRIBUTION_MESSAGES } from "./attributionMessages.js";
 export { NodeAttributor, type SharesOf } from "./attributor.js";
 export {
   type LocalCorpusSample,

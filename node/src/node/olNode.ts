@@ -5,7 +5,6 @@ import { type Address, getAddress, zeroAddress } from "viem";
 import { type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { ApiServer, RecordBatcher, StoreLaneView } from "../api/index.js";
 import { AttributionService, createAttributionMetrics } from "../attribution/index.js";
-import { nodeRegistryAbi } from "../chain/abi/index.js";
 import {
   ChainIndexer,
   ChainReader,
@@ -14,6 +13,7 @@ import {
   createIndexerMetrics,
   createTxSenderMetrics,
   type Deployment,
+  nodeRegistryAbi,
   readDeployment,
   TxSender,
 } from "../chain/index.js";
@@ -35,6 +35,7 @@ import { type ContributorShare, getLaneId, settlementDomain } from "../protocol/
 import { createSettleMetrics, SettleService } from "../settle/index.js";
 import { createStoreMetrics, Store } from "../store/index.js";
 import { ArtifactStore, createCheckpointHandler, DatasetStore } from "../trainer/index.js";
+import { AttributionMessages, createAttributionRoute } from "./attributionMessages.js";
 import { NodeAttributor } from "./attributor.js";
 import { type LocalVersion, listLocalVersions, readCorpusSamples } from "./localVersions.js";
 import { createRecordsValidator } from "./recordsGossip.js";
@@ -213,6 +214,8 @@ export class OlNode {
       const ctx = { chain: chainView, lanes };
       const artifacts = new ArtifactStore({ dir: join(dataDir, NODE_DIRS.trainer) });
       const datasets = new DatasetStore({ dir: join(dataDir, NODE_DIRS.datasets) });
+      const gossipedAttribution = new AttributionMessages();
+      let settleRef: SettleService | undefined;
       const p2pLogger = logger.child("p2p");
       const peerKeyPath = resolve(cwd, config.p2p.peerKeyFile);
       const peerKey = await step("peer key", () => readOrCreatePeerKey(peerKeyPath));
@@ -240,7 +243,7 @@ export class OlNode {
             handlers: {
               onRecords: async () => {},
               onTraining: async () => {},
-              onAttribution: async () => {},
+              onAttribution: async (message) => gossipedAttribution.add(message),
               getRecords: async (lane, fromSeq, toSeq) => {
                 const laneId = getLaneId(lane.payer, lane.node, lane.versionId, lane.lane);
                 const records = await store.getRecordsBySeqRange(laneId, fromSeq, toSeq, 256);
@@ -314,7 +317,13 @@ export class OlNode {
             }),
           },
           logger: logger.child("api"),
-          mounts: [explorer],
+          mounts: [
+            explorer,
+            createAttributionRoute(async (poolNode, versionId, epoch) => {
+              const own = await settleRef?.getPostedRoots().then((roots) => roots.get(poolNode, versionId, epoch));
+              return own ?? gossipedAttribution.get(poolNode, versionId, epoch);
+            }),
+          ],
         },
       );
       await step("pending receipts", () => api.answerPendingReceipts());
@@ -349,6 +358,7 @@ export class OlNode {
           },
           logger: logger.child("settle"),
           metrics: createSettleMetrics(metrics.forModule("settle")),
+          getPostedAttribution: async (key) => gossipedAttribution.get(key.node, key.versionId, key.epoch),
           onAttributionPosted: (_payload, message) => {
             network.publishAttribution(message).catch((err: unknown) => {
               logger.warn("attribution root not gossiped", { epoch: message.epoch.toString() }, err);
@@ -357,6 +367,7 @@ export class OlNode {
         },
       );
       closers.push({ name: "settle", close: () => settle.close() });
+      settleRef = settle;
 
       const olNode = new OlNode(
         node,

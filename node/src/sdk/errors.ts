@@ -250,3 +250,44 @@ function describeEscrowError(type: EscrowErrorType): string {
       return `expected a 65-byte low-s signature by ${type.expected}, found ${type.recovered ? `one by ${type.recovered}` : "a malformed one"}`;
   }
 }
+
+/** Why {@link callInference}'s answer was refused. */
+export enum InferenceCallErrorCode {
+  /** The node answered with an error status; `body` says why (a 402 names the receipt rule). */
+  HTTP_STATUS = "INFERENCE_CALL_ERROR_HTTP_STATUS",
+  /** A 200 without a decodable `OLP-Record` header. */
+  NO_RECORD = "INFERENCE_CALL_ERROR_NO_RECORD",
+  /** The record does not answer our receipt, or its output hash is not the text we got. */
+  RECORD_MISMATCH = "INFERENCE_CALL_ERROR_RECORD_MISMATCH",
+  /** The record is not signed by the operator we expected. */
+  WRONG_SIGNER = "INFERENCE_CALL_ERROR_WRONG_SIGNER",
+}
+
+/** The code of an {@link InferenceCallError} with its context. */
+export type InferenceCallErrorType =
+  | { code: InferenceCallErrorCode.HTTP_STATUS; status: number; body: string }
+  | { code: InferenceCallErrorCode.NO_RECORD }
+  | { code: InferenceCallErrorCode.RECORD_MISMATCH; field: "receiptDigest" | "outputHash" }
+  | { code: InferenceCallErrorCode.WRONG_SIGNER; expected: Address; recovered: Address };
+
+/** A paid call whose answer cannot be accepted as what was paid for. The receipt was spent either way. */
+export class InferenceCallError extends SdkError<InferenceCallErrorType> {
+  /** @param type the code and its context */
+  constructor(type: InferenceCallErrorType, options?: ErrorOptions) {
+    super(type, describeInferenceCallError(type), options);
+    this.name = "InferenceCallError";
+  }
+}
+
+function describeInferenceCallError(type: InferenceCallErrorType): string {
+  switch (type.code) {
+    case InferenceCallErrorCode.HTTP_STATUS:
+      return `the node answered HTTP ${type.status}: ${type.body.slice(0, 300)}`;
+    case InferenceCallErrorCode.NO_RECORD:
+      return "expected a signed OLP-Record header with the answer, found none";
+    case InferenceCallErrorCode.RECORD_MISMATCH:
+      return `the signed record's ${type.field} does not match ${type.field === "outputHash" ? "the text received" : "the receipt paid"}`;
+    case InferenceCallErrorCode.WRONG_SIGNER:
+      return `expected the record signed by operator ${type.expected}, found ${type.recovered}`;
+  }
+}

@@ -3,6 +3,7 @@ export {
   type AuthorizeSignerReturnType,
   authorizeSigner,
 } from "./authorizeSigner.js";
+export { type CallInferenceParameters, type CallInferenceReturnType, callInference } from "./callInference.js";
 export { checkLane } from "./checkLane.js";
 export { type DecodeReceiptHeaderReturnType, decodeReceiptHeader } from "./decodeReceiptHeader.js";
 export { type DepositParameters, type DepositReturnType, deposit } from "./deposit.js";
@@ -25,6 +26,9 @@ export {
   EscrowErrorCode,
   type EscrowErrorType,
   formatLane,
+  InferenceCallError,
+  InferenceCallErrorCode,
+  type InferenceCallErrorType,
   LaneError,
   LaneErrorCode,
   type LaneErrorType,

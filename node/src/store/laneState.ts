@@ -52,7 +52,8 @@ export function getLaneAfterReceipt(lane: LaneState, receipt: Receipt, now: numb
 
 /**
  * The lane after the chain shows it redeemed up to `seq` with `collected` in total (the Settlement's `Lane`). Both only
- * rise, so applying an older redemption again (an indexer resuming behind) changes nothing. When value is still owed,
+ * rise, so applying an older redemption again (an indexer resuming behind) changes nothing; with `set` both are
+ * replaced (a reorg orphaned a redemption: the lane goes back to what the new chain holds). When value is still owed,
  * its age runs from `firstOwedAt` (when the first receipt after the redeemed one arrived; `now` when unknown).
  */
 export function getLaneAfterRedemption(
@@ -61,11 +62,12 @@ export function getLaneAfterRedemption(
   collected: bigint,
   now: number,
   firstOwedAt: number | undefined,
+  set = false,
 ): LaneState {
   const next = {
     ...lane,
-    lastRedeemedSeq: maxBigint(seq, lane.lastRedeemedSeq),
-    collected: maxBigint(collected, lane.collected),
+    lastRedeemedSeq: set ? seq : maxBigint(seq, lane.lastRedeemedSeq),
+    collected: set ? collected : maxBigint(collected, lane.collected),
     updatedAt: now,
   };
   if (getUnredeemedValue(next) === 0n) next.unredeemedSince = 0;

@@ -14,7 +14,12 @@ import { EquivocationKind, type LaneKey, type LaneState, type StoreLogger, type 
 export type AcceptResult = { accepted: Hex[]; duplicates: Hex[] };
 
 /** A lane the chain shows redeemed: up to `seq`, with `collected` in total (the Settlement's `Lane`). */
-export type LaneRedemption = { lane: LaneKey; seq: bigint; collected: bigint };
+/**
+ * The Settlement's `Lane` as the chain shows it: redeemed up to `seq`, `collected` in total. Merged by maximum unless
+ * `set`: then it replaces the lane's redeemed seq and collected amount, which may go down (a lane re-read after a
+ * reorg orphaned a redemption).
+ */
+export type LaneRedemption = { lane: LaneKey; seq: bigint; collected: bigint; set?: boolean };
 
 /**
  * An entry with its digests under the store's domain: `recordId` its record's EIP-712 digest, `receiptDigest` its
@@ -178,13 +183,14 @@ export class LaneWriter {
   /** The lane after `redemption`, from `current` (earlier in the same batch) or the stored state, or a new lane. */
   async getRedeemedLane(redemption: LaneRedemption, current?: LaneState): Promise<LaneState> {
     const { lane, seq, collected } = redemption;
+    const set = redemption.set === true;
     const laneId = getLaneId(lane.payer, lane.node, lane.versionId, lane.lane);
     const state = current ?? (await this.repos.lanes.get(laneId)) ?? newLaneState(lane);
     // The age of what is still owed runs from the arrival of the first receipt after the last redeemed one.
-    const nextSeq = maxBigint(seq, state.lastRedeemedSeq) + 1n;
+    const nextSeq = (set ? seq : maxBigint(seq, state.lastRedeemedSeq)) + 1n;
     const recordId = nextSeq <= state.lastSeq ? await this.repos.laneSeqIndex.get({ laneId, seq: nextSeq }) : undefined;
     const firstOwed = recordId === undefined ? undefined : await this.repos.records.get(recordId);
-    return getLaneAfterRedemption(state, seq, collected, this.now(), firstOwed?.receivedAt);
+    return getLaneAfterRedemption(state, seq, collected, this.now(), firstOwed?.receivedAt, set);
   }
 
   /** The lanes after `redemptions`, applied in order (a later one of a lane sees the earlier one's state). */

@@ -1,6 +1,12 @@
 import { type Address, type Hex, isAddressEqual } from "viem";
 import { type Entry, getLaneId, MAX_ENTRIES, type SettlementDomain } from "../protocol/index.js";
-import { type ChainUpdate, checkChainUpdateSize, DEFAULT_CURSOR_NAME, getChainUpdateOps } from "./chainUpdate.js";
+import {
+  type ChainUpdate,
+  checkChainUpdateSize,
+  DEFAULT_CURSOR_NAME,
+  getChainUpdateDeleteOps,
+  getChainUpdateOps,
+} from "./chainUpdate.js";
 import { Database } from "./database.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { isDueForRedemption, type RedeemThresholds } from "./laneState.js";
@@ -365,7 +371,12 @@ export class Store {
         async () => {
           const states = await this.writer.getRedeemedLanes(lanes);
           const laneOps = [...states].map(([laneId, state]) => this.lanes.putOp(laneId, state));
-          await this.db.write([...getChainUpdateOps(update, this), ...laneOps]);
+          const gone = await this.challenges.getMany(update.deleteChallenges ?? []);
+          await this.db.write([
+            ...getChainUpdateDeleteOps(update, this, gone),
+            ...getChainUpdateOps(update, this),
+            ...laneOps,
+          ]);
         },
       ),
     );

@@ -1,13 +1,12 @@
 import type { Hex } from "viem";
 import {
   checkReceipt,
-  getReceiptDigest,
   parseStrictSignature,
   type Receipt,
   ReceiptError,
   recoverStrictSigner,
-  type SettlementDomain,
 } from "../protocol/index.js";
+import type { DomainDigests } from "./digests.js";
 import { type At, GossipAction, ValidationError, ValidationErrorCode, type ValidationErrorType } from "./errors.js";
 import type { ChainReader, LaneReader } from "./reads.js";
 import { type SignedReceipt, VersionStatus } from "./types.js";
@@ -45,12 +44,12 @@ export function rejectOnReceiptError<T>(
 /**
  * The context-free rules of a receipt and its signature; returns the receipt's EIP-712 digest under our domain.
  */
-export function checkSignedReceipt(domain: SettlementDomain, receipt: Receipt, signature: Hex, where: At): Hex {
+export function checkSignedReceipt(digests: DomainDigests, receipt: Receipt, signature: Hex, where: At): Hex {
   // [REJECT] DESIGN §4: integers fit their types, seq ≥ 1, value > 0, cumulative ≥ value.
   rejectOnReceiptError(ValidationErrorCode.RECEIPT_INVALID, where, () => checkReceipt(receipt));
   // [REJECT] DESIGN §4: 65 bytes r‖s‖v, v ∈ {27, 28}, s ≤ n/2; 64-byte and high-s forms are refused (THREATS #22).
   rejectOnReceiptError(ValidationErrorCode.SIGNATURE_INVALID, where, () => parseStrictSignature(signature));
-  return getReceiptDigest(domain, receipt);
+  return digests.receipt(receipt);
 }
 
 /**
@@ -59,12 +58,12 @@ export function checkSignedReceipt(domain: SettlementDomain, receipt: Receipt, s
  * stranger, whom {@link checkSigner} refuses.
  */
 export async function recoverSignedReceipt(
-  domain: SettlementDomain,
+  digests: DomainDigests,
   receipt: Receipt,
   signature: Hex,
   where: At,
 ): Promise<SignedReceipt> {
-  const digest = checkSignedReceipt(domain, receipt, signature, where);
+  const digest = checkSignedReceipt(digests, receipt, signature, where);
   return { receipt, signature, digest, signer: await recoverStrictSigner(digest, signature) };
 }
 

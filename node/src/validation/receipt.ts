@@ -1,5 +1,5 @@
 import { type Address, type Hex, isAddressEqual } from "viem";
-import { getReceiptKey, type Receipt, settlementDomain } from "../protocol/index.js";
+import { getReceiptKey, type Receipt } from "../protocol/index.js";
 import {
   checkPrice,
   checkSigner,
@@ -9,6 +9,7 @@ import {
   requireSynced,
   sameHex,
 } from "./checks.js";
+import { DomainDigests } from "./digests.js";
 import { GossipAction, ValidationError, ValidationErrorCode } from "./errors.js";
 import { LaneTracker } from "./lanes.js";
 import { ChainReader, LaneReader } from "./reads.js";
@@ -38,8 +39,8 @@ export async function validateReceipt(
   opts: ValidateReceiptOptions,
 ): Promise<AcceptedReceipt> {
   return withInternalErrorsIgnored(async () => {
-    const domain = settlementDomain(ctx.chain.chainId, ctx.chain.settlement);
-    const signed = await recoverSignedReceipt(domain, receipt, signature, {});
+    const digests = DomainDigests.of(ctx.chain.chainId, ctx.chain.settlement);
+    const signed = await recoverSignedReceipt(digests, receipt, signature, {});
     const chain = new ChainReader(ctx.chain);
     const lanesRead = new LaneReader(ctx.lanes);
     await requireSynced(chain);

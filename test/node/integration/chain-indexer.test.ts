@@ -240,10 +240,14 @@ describe("chain indexer and reader (Hardhat EVM, level store on disk)", function
     const key = { node: life.node, versionId: 1n, epoch: life.epoch };
     const fork = (await conn.provider.request({ method: "evm_snapshot" })) as string;
 
-    // The branch that will be orphaned: the root is posted and indexed.
+    // The branch that will be orphaned: a second redemption of the lane, then the root, both indexed.
+    const laneId = getLaneId(life.payer, life.node, 1n, 0);
+    await life.redeem(2n);
     const posted = await life.postRoot();
     await ix.syncOnce();
     expect((await store.getEpochPool(key))?.root).to.equal(posted.root);
+    expect((await store.listEpochRedemptions(key)).map((r) => r.toSeq)).to.deep.equal([1n, 2n]);
+    expect(await store.getLane(laneId)).to.deep.include({ collected: 2n * life.price, lastRedeemedSeq: 2n });
     const orphanedHead = await head();
 
     // The chain reorganises: back to the fork, then other (longer) blocks without the root.
@@ -259,6 +263,16 @@ describe("chain indexer and reader (Hardhat EVM, level store on disk)", function
     expect(pool?.root).to.equal(zeroHash);
     expect(pool?.recordsRoot).to.equal(zeroHash);
     expect(pool?.poster).to.equal("0x0000000000000000000000000000000000000000");
+    // The orphaned Redeemed leaves no row, and the lane's collected amount is the new chain's (it went down).
+    const onChainPool = await life.protocol.settlement.getPool(life.node, 1n, life.epoch);
+    expect(pool?.amount).to.equal(onChainPool.amount);
+    expect((await store.listEpochRedemptions(key)).map((r) => r.toSeq)).to.deep.equal([1n]);
+    const onChainLane = await life.protocol.settlement.getLane(life.payer, life.node, 1n, 0);
+    expect(onChainLane.collected).to.equal(life.price);
+    expect(await store.getLane(laneId)).to.deep.include({
+      collected: onChainLane.collected,
+      lastRedeemedSeq: onChainLane.lastSeq,
+    });
     const cursor = await store.getChainCursor();
     expect(cursor?.blockNumber).to.equal(await head());
     expect(cursor?.blockHash).to.equal((await client.getBlock({ blockNumber: cursor?.blockNumber as bigint })).hash);

@@ -1,8 +1,14 @@
 import { expect } from "chai";
-import type { Hex } from "viem";
-import { decodeRecordHeader, RECORD_HEADER, RECORD_ID_HEADER } from "../../../node/src/api/index.js";
+import { type Address, createWalletClient, type Hex, http } from "viem";
 import type { OlNode } from "../../../node/src/node/index.js";
-import { getLaneId } from "../../../node/src/protocol/index.js";
+import {
+  decodeRecordHeader,
+  getLaneId,
+  getReceiptDigest,
+  RECORD_HEADER,
+  RECORD_ID_HEADER,
+} from "../../../node/src/protocol/index.js";
+import { callInference, InferenceCallError, InferenceCallErrorCode } from "../../../node/src/sdk/index.js";
 import { createDaemonWorld, type DaemonWorld, OPEN, PRICE } from "./daemonFixture.js";
 
 /** Polls `condition` every 100 ms until it holds or `timeoutMs` passes. */
@@ -55,5 +61,30 @@ describe("olnode daemon: two nodes on a local chain serve, gossip and settle a p
       (await world.protocol.settlement.getLane(payer.account.address, a.node, world.versionId, 0)).collected,
     ).to.equal(PRICE);
     expect(laneId).to.match(/^0x[0-9a-f]{64}$/);
+  });
+
+  it("a dapp pays with the SDK's callInference, which checks the record the node signed", async () => {
+    const payer = await world.newPayer(b.node, 10n * OPEN);
+    await b.indexer.syncOnce();
+    const client = createWalletClient({ account: payer.account, transport: http(world.rpcUrl) });
+    const lane = { payer: payer.account.address, node: b.node, versionId: world.versionId, lane: 1 };
+    const call = (operator: Address) =>
+      callInference(client, {
+        endpoint: b.apiUrl,
+        store: payer.lanes,
+        lane,
+        price: PRICE,
+        operator,
+        request: { model: `v${world.versionId}`, messages: [{ role: "user", content: "Type: shirt" }], max_tokens: 8 },
+      });
+    const paid = await call(b.operator.address);
+    expect(paid.record.receiptDigest).to.equal(getReceiptDigest(payer.lanes.domain, paid.receipt.receipt));
+    expect(paid.receipt.receipt.seq).to.equal(1n);
+    expect(await b.store.getRecord(paid.recordId)).to.not.equal(undefined);
+    // Expecting another operator: the SDK refuses the answer (the receipt was spent: seq 2 is used).
+    const refused = await call(a.operator.address).catch((err: unknown) => err);
+    expect(refused).to.be.instanceOf(InferenceCallError);
+    expect((refused as InferenceCallError).type.code).to.equal(InferenceCallErrorCode.WRONG_SIGNER);
+    expect((await payer.lanes.getLane(lane))?.seq).to.equal(2n);
   });
 });

@@ -11,7 +11,7 @@ import {
   parseUnits,
   toHex,
 } from "viem";
-import { datanetRegistryAbi, openTokenAbi } from "../../chain/abi/index.js";
+import { datanetRegistryAbi, openTokenAbi } from "../../chain/index.js";
 import { DatasetError, getDatasetRoot, parseDataset, type Sample, type SampleShape } from "../../protocol/index.js";
 import { DatasetStore } from "../../trainer/index.js";
 import { CliError, type Command, type CommandContext, ExitCode, writeJson } from "../command.js";

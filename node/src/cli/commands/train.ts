@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { formatUnits, type Hex } from "viem";
-import { adapterRegistryAbi, openTokenAbi } from "../../chain/abi/index.js";
+import { adapterRegistryAbi, openTokenAbi } from "../../chain/index.js";
 import {
   buildTrainingCorpus,
   buildTrainingJob,

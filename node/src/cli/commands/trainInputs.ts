@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Address, parseEventLogs } from "viem";
-import { adapterRegistryAbi, datanetRegistryAbi } from "../../chain/abi/index.js";
+import { adapterRegistryAbi, datanetRegistryAbi } from "../../chain/index.js";
 import { parseDataset } from "../../protocol/index.js";
 import { DatasetStore, type OwnerDatasetInput, type TrainingDatasetInput } from "../../trainer/index.js";
 import { CliError, ExitCode } from "../command.js";

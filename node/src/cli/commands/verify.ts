@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { adapterRegistryAbi } from "../../chain/abi/index.js";
+import { adapterRegistryAbi } from "../../chain/index.js";
 import { getVersionProof, type SegmentVerification, TrainerService } from "../../trainer/index.js";
 import { CliError, type Command, type CommandContext, ExitCode, writeJson } from "../command.js";
 import { reportError } from "../report.js";

@@ -54,6 +54,13 @@ export {
   hashRequestBody,
 } from "./hash.js";
 export {
+  decodeRecordHeader,
+  encodeRecordHeader,
+  PRIVATE_HEADER,
+  RECORD_HEADER,
+  RECORD_ID_HEADER,
+} from "./recordHeader.js";
+export {
   parseStrictSignature,
   recoverInferenceRecordSigner,
   recoverReceiptSigner,

@@ -7,22 +7,17 @@ import { expect } from "chai";
 import { Registry } from "prom-client";
 import { type Address, createWalletClient, custom, type Hex, keccak256, toHex } from "viem";
 import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import {
-  ApiServer,
-  decodeRecordHeader,
-  PRIVATE_HEADER,
-  RECORD_HEADER,
-  RECORD_ID_HEADER,
-  RecordBatcher,
-  StoreLaneView,
-  TrainingSharesAttributor,
-} from "../../../../node/src/api/index.js";
+import { ApiServer, RecordBatcher, StoreLaneView, TrainingSharesAttributor } from "../../../../node/src/api/index.js";
 import { OpenAIUpstreamBackend, TrainerBackend } from "../../../../node/src/inference/index.js";
 import {
+  decodeRecordHeader,
   type Entry,
   getLaneId,
   hashOutputText,
   hashRequestBody,
+  PRIVATE_HEADER,
+  RECORD_HEADER,
+  RECORD_ID_HEADER,
   receiptTypes,
   recoverInferenceRecordSigner,
   SECP256K1_N,

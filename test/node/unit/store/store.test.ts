@@ -14,6 +14,7 @@ import {
   createStoreMetrics,
   Database,
   EquivocationKind,
+  MAX_CHAIN_UPDATE_ITEMS,
   MAX_LIST_PAGE,
   MAX_RECORDS_PAGE,
   RecordRepository,
@@ -499,6 +500,92 @@ describe("Store", () => {
       await store.applyChainUpdate(update);
       expect(await store.getLane(lane.laneId)).to.deep.equal(lanesBefore);
       expect(await store.listEpochRedemptions(pool)).to.have.length(1);
+    });
+
+    it("deletes orphaned redemptions and challenges before its puts, and sets a lane's collected amount down", async () => {
+      const lane = new LaneBuilder(testLane(1));
+      await store.acceptEntries(lane.take(3, 100n));
+      const pool = { node: TEST_NODE, versionId: 1n, epoch: 7n };
+      const redemption = (toSeq: bigint, blockNumber: bigint) => ({
+        ...pool,
+        payer: lane.key.payer,
+        lane: lane.key.lane,
+        fromSeq: toSeq - 1n,
+        toSeq,
+        cumulative: toSeq * 100n,
+        collected: 100n,
+        datasetsPart: 30n,
+        blockNumber,
+        logIndex: 0,
+      });
+      const challenge = (challengeId: bigint) => ({
+        challengeId,
+        subject: TEST_DOMAIN.verifyingContract,
+        subjectId: 12n,
+        challenger: lane.key.payer,
+        defendant: TEST_NODE,
+        bond: 9n,
+        evidenceHash: keccak256(toHex("evidence")),
+        commitDeadline: 1n,
+        revealDeadline: 2n,
+        ruling: 0,
+      });
+      const [kept, orphaned, reput] = [redemption(1n, 90n), redemption(2n, 101n), redemption(3n, 102n)];
+      await store.applyChainUpdate({
+        cursor: { blockNumber: 102n, blockHash },
+        redemptions: [kept, orphaned, reput],
+        challenges: [challenge(4n), challenge(5n)],
+        lanes: [{ lane: lane.key, seq: 3n, collected: 300n }],
+      });
+      expect(await store.getLane(lane.laneId)).to.deep.include({ collected: 300n, lastRedeemedSeq: 3n });
+
+      // A reorg orphaned the redemptions of blocks 101 and 102 and challenge 5; the new chain redeemed up to seq 1
+      // and holds the seq-3 redemption again at the same key.
+      const batchesBefore = metrics.batchesWritten.total;
+      await store.applyChainUpdate({
+        cursor: { blockNumber: 103n, blockHash },
+        redemptions: [reput],
+        deleteRedemptions: [orphaned, reput, { ...pool, blockNumber: 200n, logIndex: 9 }],
+        deleteChallenges: [5n, 77n],
+        lanes: [{ lane: lane.key, seq: 1n, collected: 100n, set: true }],
+      });
+      expect(metrics.batchesWritten.total - batchesBefore).to.equal(1);
+      expect(await store.listEpochRedemptions(pool)).to.deep.equal([kept, reput]);
+      expect(await store.getChallenge(5n)).to.equal(undefined);
+      expect(await store.getChallenge(4n)).to.deep.equal(challenge(4n));
+      expect(await store.listChallenges(TEST_DOMAIN.verifyingContract, 12n)).to.deep.equal([challenge(4n)]);
+      const state = await store.getLane(lane.laneId);
+      expect(state).to.deep.include({ collected: 100n, lastRedeemedSeq: 1n, lastSeq: 3n });
+      // Owing again, the lane is due (its age runs from the receipt after seq 1).
+      expect(state?.unredeemedSince).to.not.equal(0);
+      const due = await store.listLanesToRedeem({ node: TEST_NODE, minValue: 200n, maxAgeMs: 60_000 });
+      expect(due.map((l) => l.laneId)).to.deep.equal([lane.laneId]);
+      // Without set, the same lane redemption only rises (an indexer resuming behind changes nothing).
+      await store.applyChainUpdate({
+        cursor: { blockNumber: 104n, blockHash },
+        lanes: [{ lane: lane.key, seq: 3n, collected: 300n }],
+      });
+      await store.applyChainUpdate({
+        cursor: { blockNumber: 105n, blockHash },
+        lanes: [{ lane: lane.key, seq: 1n, collected: 100n }],
+      });
+      expect(await store.getLane(lane.laneId)).to.deep.include({ collected: 300n, lastRedeemedSeq: 3n });
+    });
+
+    it("counts deletes in the update's item limit", async () => {
+      const pool = { node: TEST_NODE, versionId: 1n, epoch: 7n };
+      await expectStoreError(
+        store.applyChainUpdate({
+          cursor: { blockNumber: 1n, blockHash },
+          deleteRedemptions: Array.from({ length: MAX_CHAIN_UPDATE_ITEMS }, (_, i) => ({
+            ...pool,
+            blockNumber: BigInt(i),
+            logIndex: 0,
+          })),
+          deleteChallenges: [1n],
+        }),
+        StoreErrorCode.INVALID_ARGUMENT,
+      );
     });
 
     it("throws NOT_FOUND when the subject index names a challenge that is not stored", async () => {

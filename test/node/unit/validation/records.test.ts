@@ -80,6 +80,19 @@ describe("validateRecordsMessage (gossip path)", () => {
       ]);
     });
 
+    it("the entries the p2p layer already decoded, judged as the payload they came from, without decoding again", async () => {
+      const entries = await entriesOf(laneOf(2));
+      const payload = encodeRecordsMessage(entries);
+      const fromEntries = await validateRecordsMessage(hexToBytes(payload), "peer-1", w.ctx, entries);
+      expect(fromEntries.entries.map((e) => e.digest)).to.deep.equal(
+        entries.map((e) => getReceiptDigest(w.domain, e.receipt)),
+      );
+      expect(fromEntries.lanes[0]?.next.seq).to.equal(2n);
+      // The payload is not read when the entries are given: bytes that do not decode change nothing.
+      const again = await validateRecordsMessage("0x00", "peer-1", newWorld().ctx, entries);
+      expect(again.entries).to.deep.equal(fromEntries.entries);
+    });
+
     it("each entry with its receipt key, record id, record signer and text", async () => {
       const [entry] = await entriesOf([receiptOf()]);
       if (entry === undefined) throw new Error("no entry");

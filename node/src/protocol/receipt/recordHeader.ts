@@ -1,5 +1,6 @@
 import { decodeAbiParameters, encodeAbiParameters, type Hex, toBytes, toHex } from "viem";
-import { type InferenceRecord, inferenceRecordAbiComponents } from "../protocol/index.js";
+import { inferenceRecordAbiComponents } from "./entry.js";
+import type { InferenceRecord } from "./types.js";
 
 /** The response header carrying the signed InferenceRecord of a paid request (docs/api.md). */
 export const RECORD_HEADER = "OLP-Record";
