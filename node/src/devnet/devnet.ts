@@ -568,6 +568,14 @@ export async function runDevnet(options: Partial<DevnetOptions>, modules: Devnet
               [datasetIds.carol, party("carol")],
             ]),
             watcher,
+            claim: async (owner, nodeUrl) => {
+              const { stdout } = await runOlnode(["claim", "--from-node", nodeUrl, "--json"], {
+                env: envOf(owner),
+                cwd: owner.dir,
+              });
+              const out = JSON.parse(stdout) as { claimed: { datasetId: string; amount: string; kind: string }[] };
+              return out.claimed.map((c) => ({ datasetId: BigInt(c.datasetId), amount: BigInt(c.amount) }));
+            },
           },
           { detail: (line) => steps.detail(line) },
         ),

@@ -2,14 +2,7 @@ import { join } from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { NetworkConnection } from "hardhat/types/network";
 import { type Address, getAddress, type Hex, zeroHash } from "viem";
-import type { ISettlement } from "../../../types/ethers-contracts/Settlement.js";
-import {
-  type AttributionLeaf,
-  buildAttributionTree,
-  getAttributionProofs,
-  type SplitParts,
-  splitCollected,
-} from "../protocol/index.js";
+import { type AttributionLeaf, type SplitParts, splitCollected } from "../protocol/index.js";
 import { PostedRoots } from "../settle/index.js";
 import type { Protocol } from "./deployProtocol.js";
 import type { DevnetNode } from "./nodes.js";
@@ -54,6 +47,8 @@ export interface SettleInput {
   readonly owners: ReadonlyMap<bigint, Party>;
   /** Anyone: flushes the burns. */
   readonly watcher: HardhatEthersSigner;
+  /** Runs `olnode claim --from-node <url>` as `owner`; returns the leaves it paid. */
+  readonly claim: (owner: Party, nodeUrl: string) => Promise<{ datasetId: bigint; amount: bigint }[]>;
 }
 
 /** `ISettlement.PoolStatus`. */
@@ -160,50 +155,33 @@ export async function settleEpoch(input: SettleInput, io: { detail(line: string)
   }
   await networkHelpers.time.increaseTo(challengeEnd + 1n);
   await networkHelpers.mine();
-  const byOwner = new Map<Party, ISettlement.ClaimParamsStruct[]>();
   for (const p of pools.values()) {
     const status = POOL_STATUS[Number(await settlement.poolStatus(p.node, versionId, p.epoch))];
-    if (status !== "Claimable")
+    if (status !== "Claimable") {
       throw new Error(`pool of ${nameOf.get(p.node)} epoch ${p.epoch} is ${status}, not Claimable`);
-    const pool = await settlement.getPool(p.node, versionId, p.epoch);
-    const leaves = posted.get(poolKey(p.node, p.epoch));
-    if (leaves === undefined) throw new Error(`no leaves known for the pool of ${nameOf.get(p.node)} epoch ${p.epoch}`);
-    const tree = buildAttributionTree(leaves);
-    if (tree.root !== pool.root) {
-      throw new Error(`the leaves of ${nameOf.get(p.node)}'s pool build ${tree.root}, the chain holds ${pool.root}`);
-    }
-    const proofs = getAttributionProofs(leaves);
-    for (const leaf of tree.leaves) {
-      const owner = input.owners.get(leaf.datasetId);
-      if (owner === undefined) throw new Error(`dataset ${leaf.datasetId} has a leaf but no known owner`);
-      const list = byOwner.get(owner) ?? [];
-      list.push({
-        node: p.node,
-        versionId,
-        epoch: p.epoch,
-        datasetId: leaf.datasetId,
-        amount: leaf.amount,
-        expectedRoot: pool.root,
-        proof: proofs.get(leaf.datasetId) ?? [],
-      });
-      byOwner.set(owner, list);
     }
   }
+  // Each owner runs `olnode claim --from-node <url>` against each posting node: the first that holds a pool's
+  // message (its own, or gossiped) pays it; later runs find those leaves claimed and skip them.
   const claims: SettleOutcome["claims"][number][] = [];
-  for (const [owner, list] of byOwner) {
-    const receipt = await (await settlement.connect(owner.wallet).claim(list)).wait();
+  const owners = [...new Set(input.owners.values())];
+  for (const owner of owners) {
     let total = 0n;
-    for (const log of receipt?.logs ?? []) {
-      const event = settlement.interface.parseLog(log);
-      if (event?.name !== "Claimed") continue;
-      claims.push({
-        datasetId: event.args.datasetId as bigint,
-        owner: owner.name,
-        amount: event.args.amount as bigint,
-      });
-      total += event.args.amount as bigint;
+    for (const s of input.serving) {
+      for (const c of await input.claim(owner, s.node.apiUrl)) {
+        claims.push({ datasetId: c.datasetId, owner: owner.name, amount: c.amount });
+        total += c.amount;
+      }
     }
-    io.detail(`${owner.name} claims ${list.length} leaves in one transaction: ${formatOpen(total)}`);
+    io.detail(`${owner.name}: \`olnode claim --from-node\` paid ${formatOpen(total)}`);
+  }
+  for (const p of pools.values()) {
+    const pool = await settlement.getPool(p.node, versionId, p.epoch);
+    if (pool.claimed !== pool.amount) {
+      throw new Error(
+        `pool of ${nameOf.get(p.node)} epoch ${p.epoch}: ${formatOpen(pool.claimed)} claimed of ${formatOpen(pool.amount)}`,
+      );
+    }
   }
 
   // 5. The protocol parts are burned; the nodes release their bonds.
