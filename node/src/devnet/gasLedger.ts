@@ -22,6 +22,11 @@ export class GasLedger {
     return receipt;
   }
 
+  /** Records a transaction someone else sent (a node, the CLI), found on the chain. */
+  add(entry: GasEntry): void {
+    this.#entries.push(entry);
+  }
+
   /** Every recorded transaction, in order. */
   entries(): readonly GasEntry[] {
     return this.#entries;
