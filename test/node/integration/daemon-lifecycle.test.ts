@@ -51,7 +51,7 @@ describe("olnode daemon: kill -9 and restart, a chain outage, bad configuration,
     });
   });
 
-  it("keeps answering (or refuses with 503 and a reason) while the chain is gone, resumes indexing, and redeems the pending lane once", async () => {
+  it("keeps answering /status and refuses paid requests with 503 CHAIN_NOT_SYNCED while the chain is gone, resumes indexing, and redeems the pending lane once", async () => {
     const proxy = new RpcServer(world.connection.provider);
     await proxy.open();
     const home = await world.addNode("outage");
@@ -66,19 +66,24 @@ describe("olnode daemon: kill -9 and restart, a chain outage, bad configuration,
 
       await proxy.close();
       const outageBlock = node.indexer.indexedBlock ?? 0n;
+      const synced = async () => {
+        const status = await fetch(`${node?.apiUrl}/status`);
+        expect(status.status).to.equal(200);
+        return ((await status.json()) as { chain: { synced: boolean } }).chain.synced;
+      };
+      await waitFor(async () => !(await synced()), "/status to report the chain index behind", 30_000, 100);
       const during = await payer.complete(node.apiUrl, node.node, "Type: scarf; color: blue", { maxTokens: 2 });
       const body = await during.text();
-      expect([200, 402, 503], body).to.include(during.status);
-      if (during.status !== 200) expect(JSON.parse(body).error.code).to.be.a("string");
-      const status = await fetch(`${node.apiUrl}/status`);
-      expect(status.status).to.equal(200);
-      await status.json();
+      // The index cannot catch up, so the node refuses to take money it cannot judge: 503 with the reason.
+      expect(during.status, body).to.equal(503);
+      expect(JSON.parse(body).error.code).to.equal("VALIDATION_ERROR_CHAIN_NOT_SYNCED");
       // A redemption tried now fails cleanly and marks nothing.
       const tried = await node.settle.tick().then(
         (r) => r.redeem,
         (err: unknown) => err,
       );
-      expect(tried).to.not.equal(undefined);
+      if (tried instanceof Error) expect(tried.message).to.not.equal("");
+      else expect((tried as { redeemed: unknown[] }).redeemed).to.deep.equal([]);
       const laneId = getLaneId(payer.account.address, node.node, world.versionId, 0);
       expect(
         (await world.protocol.settlement.getLane(payer.account.address, node.node, world.versionId, 0)).collected,
@@ -86,6 +91,7 @@ describe("olnode daemon: kill -9 and restart, a chain outage, bad configuration,
 
       await proxy.open();
       await waitFor(() => (node?.indexer.indexedBlock ?? 0n) > outageBlock + 2n, "the indexer to resume", 30_000, 100);
+      await waitFor(synced, "/status to report the chain index caught up", 30_000, 100);
       const held = await node.store.getLane(laneId);
       await node.settle.tick();
       await node.settle.tick();
