@@ -4,9 +4,8 @@
 import { expect } from "chai";
 import { Wallet } from "ethers";
 import { createPublicClient, type Hex, http, type PublicClient, zeroHash } from "viem";
-import { RECORD_ID_HEADER } from "../../../node/src/api/index.js";
 import type { OlNode } from "../../../node/src/node/index.js";
-import { buildAttributionTree, contributorsProof } from "../../../node/src/protocol/index.js";
+import { buildAttributionTree, contributorsProof, RECORD_ID_HEADER } from "../../../node/src/protocol/index.js";
 import { computePoolAttribution, gatherPool } from "../../../node/src/settle/index.js";
 import { createDaemonWorld, type DaemonWorld, type NodeHome, OPEN } from "./daemonFixture.js";
 import { waitFor } from "./p2pHelpers.js";

@@ -4,7 +4,6 @@ import { expect } from "chai";
 import type { Registry } from "prom-client";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { RECORD_ID_HEADER } from "../../../node/src/api/index.js";
 import type { OlNode } from "../../../node/src/node/index.js";
 import {
   type Entry,
@@ -15,6 +14,7 @@ import {
   hashRequestBody,
   type InferenceRecord,
   inferenceRecordTypes,
+  RECORD_ID_HEADER,
   RECORDS_TOPIC,
   type Receipt,
   receiptTypes,

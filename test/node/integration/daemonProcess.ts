@@ -4,9 +4,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type Hex, parseEventLogs } from "viem";
-import { RECORD_ID_HEADER } from "../../../node/src/api/index.js";
 import { settlementAbi } from "../../../node/src/chain/abi/index.js";
-import { getLaneId } from "../../../node/src/protocol/index.js";
+import { getLaneId, RECORD_ID_HEADER } from "../../../node/src/protocol/index.js";
 import { type DaemonWorld, type NodeHome, PRICE } from "./daemonFixture.js";
 import { waitFor } from "./p2pHelpers.js";
 
