@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { network } from "hardhat";
 import type { JsonRpcServer, NetworkConnection } from "hardhat/types/network";
-import { type Address, createWalletClient, defineChain, http } from "viem";
+import { type Address, createWalletClient, defineChain, type Hex, http } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { writeDeployment } from "../../../node/src/chain/index.js";
 import { runCli } from "../../../node/src/cli/index.js";
@@ -56,6 +56,12 @@ export type DaemonWorld = {
   addNode(name: string): Promise<NodeHome>;
   /** Starts a node; `bootstrap` are others' multiaddrs; `overrides` are extra `OLNODE_*` variables. */
   startNode(home: NodeHome, bootstrap?: string[], overrides?: Record<string, string>): Promise<OlNode>;
+  /** The `OLNODE_*` variables {@link startNode} starts `home` with (for `olnode start` as a child process). */
+  startEnv(home: NodeHome, bootstrap?: string[], overrides?: Record<string, string>): Record<string, string>;
+  /** The metrics registry a node {@link startNode} started writes to. */
+  metricsOf(node: OlNode): Metrics;
+  /** The operator key of a home. */
+  operatorKey(home: NodeHome): Promise<Hex>;
   /** A funded dapp account with a deposit for `node` and an in-memory lane store. */
   newPayer(node: Address, deposit: bigint): Promise<Payer>;
   /** Moves the chain's clock on and mines a block. */
@@ -67,9 +73,12 @@ export type DaemonWorld = {
 export type Payer = {
   readonly account: PrivateKeyAccount;
   readonly lanes: LaneStore;
-  /** POSTs `/v1/completions` to `apiUrl` with the next receipt of lane 0 for `node`. */
-  complete(apiUrl: string, node: Address, prompt: string): Promise<Response>;
+  /** POSTs `/v1/completions` to `apiUrl` with the next receipt of `lane` (default 0) for `node`. */
+  complete(apiUrl: string, node: Address, prompt: string, opts?: CompleteOptions): Promise<Response>;
 };
+
+/** How {@link Payer.complete} asks: which lane, how many tokens. */
+export type CompleteOptions = { lane?: number; maxTokens?: number };
 
 const NODE_STAKE = 1_000n * OPEN;
 
@@ -199,6 +208,7 @@ export async function createDaemonWorld(chainId: number): Promise<DaemonWorld> {
   const versionDir = join(trainer.dir, "trainer", "versions", versionId.toString());
 
   const started: OlNode[] = [];
+  const metricsByNode = new Map<OlNode, Metrics>();
   const world: DaemonWorld = {
     server,
     connection,
@@ -216,28 +226,34 @@ export async function createDaemonWorld(chainId: number): Promise<DaemonWorld> {
       await cp(versionDir, join(home.dir, "trainer", "versions", versionId.toString()), { recursive: true });
       return home;
     },
+    startEnv(home, bootstrap = [], overrides = {}) {
+      return {
+        ...home.env,
+        OLNODE_P2P_LISTEN: "/ip4/127.0.0.1/tcp/0",
+        OLNODE_P2P_DHT: "false",
+        OLNODE_P2P_IP_COLOCATION_WEIGHT: "0",
+        OLNODE_P2P_BOOTSTRAP: bootstrap.join(","),
+        OLNODE_API_PORT: "0",
+        OLNODE_SETTLE_TICK_INTERVAL_MS: "3600000",
+        OLNODE_SETTLE_REDEEM_VALUE_WEI: "1",
+        ...overrides,
+      };
+    },
     async startNode(home, bootstrap = [], overrides = {}) {
-      const config = requireStartKeys(
-        parseConfig({
-          env: {
-            ...home.env,
-            OLNODE_P2P_LISTEN: "/ip4/127.0.0.1/tcp/0",
-            OLNODE_P2P_DHT: "false",
-            OLNODE_P2P_IP_COLOCATION_WEIGHT: "0",
-            OLNODE_P2P_BOOTSTRAP: bootstrap.join(","),
-            OLNODE_API_PORT: "0",
-            OLNODE_SETTLE_TICK_INTERVAL_MS: "3600000",
-            OLNODE_SETTLE_REDEEM_VALUE_WEI: "1",
-            ...overrides,
-          },
-        }),
-      );
-      const node = await OlNode.init(
-        { config, cwd: home.dir },
-        { logger: logger.child(home.name), metrics: new Metrics({ defaultMetrics: false }) },
-      );
+      const config = requireStartKeys(parseConfig({ env: world.startEnv(home, bootstrap, overrides) }));
+      const metrics = new Metrics({ defaultMetrics: false });
+      const node = await OlNode.init({ config, cwd: home.dir }, { logger: logger.child(home.name), metrics });
       started.push(node);
+      metricsByNode.set(node, metrics);
       return node;
+    },
+    metricsOf(node) {
+      const metrics = metricsByNode.get(node);
+      if (metrics === undefined) throw new Error("not a node this world started");
+      return metrics;
+    },
+    async operatorKey(home) {
+      return (await readOperatorKeyFile(join(home.dir, "keys", "operator-key.json"))).privateKey;
     },
     async newPayer(node, deposit) {
       const account = privateKeyToAccount(generatePrivateKey());
@@ -256,9 +272,11 @@ export async function createDaemonWorld(chainId: number): Promise<DaemonWorld> {
       return {
         account,
         lanes,
-        async complete(apiUrl, nodeAddress, prompt) {
-          const body = new TextEncoder().encode(JSON.stringify({ model: `v${versionId}`, prompt, max_tokens: 8 }));
-          const lane = { payer: account.address, node: nodeAddress, versionId, lane: 0 };
+        async complete(apiUrl, nodeAddress, prompt, opts = {}) {
+          const body = new TextEncoder().encode(
+            JSON.stringify({ model: `v${versionId}`, prompt, max_tokens: opts.maxTokens ?? 8 }),
+          );
+          const lane = { payer: account.address, node: nodeAddress, versionId, lane: opts.lane ?? 0 };
           const { header } = await nextReceipt(client, { store: lanes, lane, requestBody: body, value: PRICE });
           return fetch(`${apiUrl}/v1/completions`, {
             method: "POST",
