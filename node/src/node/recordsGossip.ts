@@ -36,6 +36,10 @@ export function toEntry(accepted: AcceptedEntry): Entry {
  * new entries in one atomic batch BEFORE returning ACCEPT, so a message we forward is a message we hold (a crash after
  * this point loses nothing we vouched for). Equivocation evidence is kept when validation finds it. A store failure
  * is IGNORE (our fault, not the sender's).
+ *
+ * Messages of one node are judged one at a time, in arrival order: judged concurrently, a lane's next message could
+ * be checked before the previous one is stored and be ignored as a gap (SEQ_GAP), and an ignored message is not sent
+ * again. The queue per node is bounded by gossipsub's own validation queue.
  */
 export function createRecordsValidator(modules: {
   ctx: ValidationContext;
@@ -43,7 +47,8 @@ export function createRecordsValidator(modules: {
   logger: RecordsGossipLogger;
 }): GossipValidatorFn<Entry[]> {
   const { ctx, store, logger } = modules;
-  return async (payload, from, entries) => {
+  const tails = new Map<string, Promise<void>>();
+  const validate = async (payload: Uint8Array, from: string, entries: Entry[] | undefined): Promise<void> => {
     let accepted: AcceptedRecords;
     try {
       accepted = await validateRecordsMessage(payload, from, ctx, entries);
@@ -71,5 +76,20 @@ export function createRecordsValidator(modules: {
       throw new GossipValidationError(GossipAction.IGNORE, { code: STORE_WRITE_FAILED }, { cause: err });
     }
     logger.debug("records accepted", { from, entries: accepted.entries.length, duplicates: accepted.duplicates });
+  };
+  return (payload, from, entries) => {
+    const node = entries?.[0]?.receipt.node.toLowerCase();
+    if (node === undefined) return validate(payload, from, entries);
+    const previous = tails.get(node) ?? Promise.resolve();
+    const run = previous.then(() => validate(payload, from, entries));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    tails.set(node, tail);
+    void tail.then(() => {
+      if (tails.get(node) === tail) tails.delete(node);
+    });
+    return run;
   };
 }
