@@ -18,6 +18,13 @@ const SUITES = [
     when: () => hasFiles("test/node"),
   },
   {
+    // End to end: `npm start`'s devnet and the user guides, each command really run (minutes, not seconds).
+    name: "e2e",
+    cmd: bin("mocha"),
+    args: ["--import=tsx", "--timeout", "900000", "test/e2e/**/*.test.ts"],
+    when: () => hasFiles("test/e2e"),
+  },
+  {
     name: "trainer",
     cmd: PYTHON,
     args: ["-m", "pytest", "-q", "-p", "no:cacheprovider", "trainer/tests"],
