@@ -312,9 +312,12 @@ async function prepareModel(
   if (model !== "builtin") return resolve(context.io.cwd, model);
   const dir = resolve(context.io.cwd, session.config.inference.modelDir, "builtin");
   progress.line(`preparing the built-in model in ${dir} (cached after the first run)`);
+  // Its own progress: the make-model run's result would otherwise end the training bar before training starts.
+  const modelProgress = new ProgressPrinter(context);
   await new TrainerProcess({ python: session.config.trainer.pythonPath }).run("make-model", ["--out", dir], {
-    onEvent: (event) => progress.event(event),
+    onEvent: (event) => modelProgress.event(event),
   });
+  modelProgress.done();
   return dir;
 }
 
