@@ -6,8 +6,9 @@ import {
   checkIntegrity,
   Database,
   getUnredeemedValue,
-  LaneRepository,
   type LaneKey,
+  LaneRepository,
+  type LatestReceipt,
   MetaRepository,
   OwedRepository,
   ReceiptRepository,
@@ -61,7 +62,10 @@ async function expectOwedMatchesScan(store: Store, step: string): Promise<void> 
     }
   }
   const rows = await store.owed.list(1_000);
-  expect(rows.map((row) => row.total).every((total) => total > 0n), `${step}: a zero row`).to.equal(true);
+  expect(
+    rows.map((row) => row.total).every((total) => total > 0n),
+    `${step}: a zero row`,
+  ).to.equal(true);
   expect(rows.length, `${step}: rows`).to.equal([...scanned.values()].filter((total) => total > 0n).length);
 }
 
@@ -200,18 +204,28 @@ describe("store owed totals", () => {
     const ops: BatchOp[] = [new MetaRepository(db).schemaVersionOp(1)];
     for (const row of await new OwedRepository(db).list(1_000)) ops.push(new OwedRepository(db).delOp(row.key));
     const receipts = new ReceiptRepository(db);
-    const v1 = hexToBytes(
-      `0x${Buffer.from(receipts.encodeValue(latest as never)).toString("hex")}` as Hex,
-    );
-    ops.push({ type: "put", key: receipts.getDbKey(lanes[1]?.laneId as Hex), value: toSchema1(v1) });
+    const v2 = receipts.encodeValue(latest as LatestReceipt);
+    ops.push({ type: "put", key: receipts.getDbKey(lanes[1]?.laneId as Hex), value: toSchema1(v2) });
     await db.write(ops);
     expect(await new LaneRepository(db).list(1_000)).to.have.length(16);
     await db.close();
 
     let ran = 0;
-    store = await openTestStore(temp.dir, {}, {
-      migrations: [{ ...buildOwedTotals, run: (d, l) => (ran++, buildOwedTotals.run(d, l)) }],
-    });
+    store = await openTestStore(
+      temp.dir,
+      {},
+      {
+        migrations: [
+          {
+            ...buildOwedTotals,
+            run: (d, l) => {
+              ran++;
+              return buildOwedTotals.run(d, l);
+            },
+          },
+        ],
+      },
+    );
     expect(ran).to.equal(1);
     for (const payer of PAYERS) {
       for (const node of NODES) {
