@@ -280,6 +280,7 @@ async function gossip(store: Store, lanes: StoreLaneView) {
       },
       recordId: e.record.recordId,
       receiptDigest: e.digest,
+      receiptSigner: e.signer,
     }));
     const result = await store.acceptDigestedEntries(items);
     const t2 = now();
@@ -338,7 +339,12 @@ async function http(store: Store, lanes: StoreLaneView) {
           { node: NODE, versionId: VERSION, requestHash },
         );
         const t1 = now();
-        await store.acceptServedReceipt({ receipt: accepted.receipt, receiptSig: accepted.signature });
+        await store.acceptServedReceipt({
+          receipt: accepted.receipt,
+          receiptSig: accepted.signature,
+          receiptDigest: accepted.digest,
+          signer: accepted.signer,
+        });
         await store.completeServedReceipt(entry, {
           recordId: getInferenceRecordDigest(DOMAIN, entry.record),
           receiptDigest: accepted.digest,
@@ -370,9 +376,11 @@ async function http(store: Store, lanes: StoreLaneView) {
 
 async function laneReads(store: Store, lanes: StoreLaneView) {
   const laneKey = getLaneId(payer.address, NODE, VERSION, 0);
+  const latestSeq = (await store.getLane(laneKey))?.lastSeq ?? 1n;
   const probe = async () => ({
     lanesStored: (await store.lanes.list(1_000)).length,
     getLaneMicroseconds: round(1e6 / (await rate(200, () => lanes.getLane(laneKey)))),
+    getReceiptAtLatestMicroseconds: round(1e6 / (await rate(200, () => lanes.getReceiptAt(laneKey, latestSeq)))),
     unredeemedMicroseconds: round(1e6 / (await rate(50, () => lanes.unredeemed(payer.address, NODE)))),
   });
   const before = await probe();

@@ -1,12 +1,13 @@
 import type { Address, Hex } from "viem";
-import { getReceiptDigest, recoverReceiptSigner, type SettlementDomain } from "../protocol/index.js";
-import { getUnredeemedValue, MAX_LIST_PAGE, type Store } from "../store/index.js";
+import { getReceiptDigest, recoverStrictSigner, type SettlementDomain } from "../protocol/index.js";
+import type { Store } from "../store/index.js";
 import type { LaneState, LaneView, StoredReceipt } from "../validation/index.js";
 
 /**
  * Validation's {@link LaneView} over the level store (docs/validation.md): a lane's state from the `lanes` bucket, a
  * receipt at a seq from the lane's latest receipt (pending ones included) or its record, and what the payer's
- * stored lanes with a node still owe. Store-agnostic beyond the store's public reads; serves HTTP and gossip alike.
+ * stored lanes with a node still owe, from the store's `owed` totals. Store-agnostic beyond the store's public reads;
+ * serves HTTP and gossip alike.
  */
 export class StoreLaneView implements LaneView {
   constructor(
@@ -14,6 +15,7 @@ export class StoreLaneView implements LaneView {
     private readonly domain: SettlementDomain,
   ) {}
 
+  /** The lane's seq and cumulative, and the digest of its latest receipt as stored with it (hashed only when absent). */
   async getLane(laneKey: Hex): Promise<LaneState | undefined> {
     const lane = await this.store.getLane(laneKey);
     if (lane === undefined || lane.lastSeq === 0n) return undefined;
@@ -22,51 +24,46 @@ export class StoreLaneView implements LaneView {
     return {
       seq: lane.lastSeq,
       cumulative: lane.cumulative,
-      receiptDigest: getReceiptDigest(this.domain, latest.receipt),
+      receiptDigest: latest.receiptDigest ?? getReceiptDigest(this.domain, latest.receipt),
     };
   }
 
+  /**
+   * The receipt at `seq`: the latest with the digest and signer stored with it (each computed only when absent, on
+   * values written before schema 2 or without a signer given), or an older one from its record, whose
+   * `receiptDigest` the store checked is the receipt's digest, so only the signer is recovered.
+   */
   async getReceiptAt(laneKey: Hex, seq: bigint): Promise<StoredReceipt | undefined> {
     const latest = await this.store.getLatestReceipt(laneKey);
     if (latest !== undefined && latest.receipt.seq === seq) {
       const pending = /^0x0{64}$/.test(latest.recordId);
-      return this.toStored(latest.receipt, latest.receiptSig, pending ? undefined : latest.recordId);
+      const digest = latest.receiptDigest ?? getReceiptDigest(this.domain, latest.receipt);
+      const signer = latest.signer ?? (await recoverStrictSigner(digest, latest.receiptSig));
+      return toStored(latest.receipt, latest.receiptSig, digest, signer, pending ? undefined : latest.recordId);
     }
     const lane = await this.store.getLane(laneKey);
     if (lane === undefined || seq > lane.lastSeq) return undefined;
     const [record] = await this.store.getRecordsBySeqRange(laneKey, seq, seq, 1);
     if (record === undefined || record.entry.receipt.seq !== seq) return undefined;
-    return this.toStored(record.entry.receipt, record.entry.receiptSig, record.recordId);
+    const { receipt, receiptSig } = record.entry;
+    const digest = record.entry.record.receiptDigest;
+    return toStored(receipt, receiptSig, digest, await recoverStrictSigner(digest, receiptSig), record.recordId);
   }
 
-  /**
-   * Σ `cumulative − collected` over the stored lanes of (payer, node). The lanes bucket is keyed by lane id (a hash),
-   * so this scans every lane a page at a time: fine for thousands of lanes; an index by (payer, node) is the next step.
-   */
+  /** Σ `cumulative − collected` over the stored lanes of (payer, node): one read of the store's `owed` totals. */
   async unredeemed(payer: Address, node: Address): Promise<bigint> {
-    let total = 0n;
-    let after: Hex | undefined;
-    for (;;) {
-      const page = await this.store.lanes.list(MAX_LIST_PAGE, after);
-      for (const lane of page) {
-        if (lane.payer.toLowerCase() === payer.toLowerCase() && lane.node.toLowerCase() === node.toLowerCase()) {
-          total += getUnredeemedValue(lane);
-        }
-      }
-      if (page.length < MAX_LIST_PAGE) return total;
-      after = page[page.length - 1]?.laneId;
-    }
+    return this.store.getOwed(payer, node);
   }
+}
 
-  private async toStored(
-    receipt: StoredReceipt["receipt"],
-    signature: Hex,
-    recordId: Hex | undefined,
-  ): Promise<StoredReceipt> {
-    const digest = getReceiptDigest(this.domain, receipt);
-    const signer = await recoverReceiptSigner(this.domain, receipt, signature);
-    return recordId === undefined
-      ? { receipt, signature, digest, signer }
-      : { receipt, signature, digest, signer, recordId };
-  }
+function toStored(
+  receipt: StoredReceipt["receipt"],
+  signature: Hex,
+  digest: Hex,
+  signer: Address,
+  recordId: Hex | undefined,
+): StoredReceipt {
+  return recordId === undefined
+    ? { receipt, signature, digest, signer }
+    : { receipt, signature, digest, signer, recordId };
 }

@@ -28,6 +28,11 @@ export enum Bucket {
   challengesBySubject = 10,
   /** Where the event indexer stopped (block number and hash), by indexer name. */
   chainCursor = 11,
+  /**
+   * payer ‖ node → Σ over the stored lanes of (payer, node) of `cumulative − collected`: what the payer's escrow still
+   * owes for receipts stored, kept in the same batch as every lane write (schema 2). Zero totals are not stored.
+   */
+  owed = 12,
 }
 
 /** The name of a bucket, as errors and logs show it. */

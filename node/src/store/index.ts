@@ -6,7 +6,14 @@ export { checkIntegrity, type IntegrityReport, MAX_INTEGRITY_PROBLEMS } from "./
 export { getUnredeemedValue, type RedeemThresholds } from "./laneState.js";
 export type { AcceptResult, DigestedEntry, LaneRedemption } from "./laneWriter.js";
 export { createStoreMetrics } from "./metrics.js";
-export { MIGRATIONS, type MigrateResult, type Migration, migrate, SCHEMA_VERSION } from "./migrations.js";
+export {
+  buildOwedTotals,
+  MIGRATIONS,
+  type MigrateResult,
+  type Migration,
+  migrate,
+  SCHEMA_VERSION,
+} from "./migrations.js";
 export { AdapterRepository } from "./repositories/adapter.js";
 export { ChainCursorRepository, MAX_CURSOR_NAME_BYTES } from "./repositories/chainCursor.js";
 export {
@@ -20,6 +27,7 @@ export { type EquivocationId, EquivocationRepository } from "./repositories/equi
 export { LaneRepository } from "./repositories/lane.js";
 export { type LaneSeq, LaneSeqIndexRepository } from "./repositories/laneSeqIndex.js";
 export { MetaKey, MetaRepository, type StoreDomain } from "./repositories/meta.js";
+export { type OwedKey, OwedRepository } from "./repositories/owed.js";
 export { ReceiptRepository } from "./repositories/receipt.js";
 export { RecordRepository, type RecordValue } from "./repositories/record.js";
 export { Repository } from "./repositories/repository.js";

@@ -1,5 +1,7 @@
 import type { Hex } from "viem";
+import { getUnredeemedValue } from "./laneState.js";
 import { getLaneIdOfEntry } from "./laneWriter.js";
+import { getOwedLockKey } from "./owed.js";
 import { PENDING_RECORD_ID } from "./servedReceipts.js";
 import type { Store } from "./store.js";
 import type { LaneState } from "./types.js";
@@ -27,8 +29,9 @@ export type IntegrityReport = {
 /**
  * Scans the whole store for what a half-applied batch would leave: a lane whose seqs 1…lastSeq are not all indexed,
  * an index entry naming a missing record or a record of another (lane, seq), a lane whose cumulative or latest
- * receipt is not its last record's, cumulatives that do not rise by each value, a record no index names. Every
- * acceptance is one atomic batch, so on a sound store the report is empty, after any crash. Reads a page at a time.
+ * receipt is not its last record's, cumulatives that do not rise by each value, a record no index names, an owed total
+ * that is not Σ `cumulative − collected` over its (payer, node)'s lanes. Every lane write is one atomic batch, so on a
+ * sound store the report is empty, after any crash. Reads a page at a time; holds one running total per (payer, node).
  */
 export async function checkIntegrity(store: Store): Promise<IntegrityReport> {
   const report: IntegrityReport = { lanes: 0, records: 0, indexEntries: 0, problems: [], problemsOmitted: 0 };
@@ -38,12 +41,15 @@ export async function checkIntegrity(store: Store): Promise<IntegrityReport> {
   };
 
   let expectedIndexEntries = 0n;
+  const owed = new Map<string, bigint>();
   let after: Hex | undefined;
   for (;;) {
     const lanes = await store.lanes.list(SCAN_PAGE, after);
     for (const lane of lanes) {
       report.lanes++;
       expectedIndexEntries += await checkLane(store, lane, problem);
+      const pair = getOwedLockKey(lane.payer, lane.node);
+      owed.set(pair, (owed.get(pair) ?? 0n) + getUnredeemedValue(lane));
     }
     if (lanes.length < SCAN_PAGE) break;
     after = lanes[lanes.length - 1]?.laneId;
@@ -71,6 +77,22 @@ export async function checkIntegrity(store: Store): Promise<IntegrityReport> {
   }
   if (BigInt(report.indexEntries) !== expectedIndexEntries) {
     problem(`the lanes' last seqs sum to ${expectedIndexEntries} but the index holds ${report.indexEntries} entries`);
+  }
+
+  let afterOwed: { payer: Hex; node: Hex } | undefined;
+  for (;;) {
+    const rows = await store.owed.list(SCAN_PAGE, afterOwed);
+    for (const { key, total } of rows) {
+      const pair = getOwedLockKey(key.payer, key.node);
+      const expected = owed.get(pair) ?? 0n;
+      if (total !== expected) problem(`owed total of ${pair} is ${total} but its lanes owe ${expected}`);
+      owed.delete(pair);
+    }
+    if (rows.length < SCAN_PAGE) break;
+    afterOwed = rows[rows.length - 1]?.key;
+  }
+  for (const [pair, expected] of owed) {
+    if (expected !== 0n) problem(`owed total of ${pair} is missing but its lanes owe ${expected}`);
   }
   return report;
 }

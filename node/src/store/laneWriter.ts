@@ -1,19 +1,34 @@
-import { concat, domainSeparator, type Hex, keccak256 } from "viem";
-import { type Entry, getLaneId, hashInferenceRecord, hashReceipt, type SettlementDomain } from "../protocol/index.js";
+import { type Address, concat, domainSeparator, type Hex, keccak256 } from "viem";
+import {
+  type Entry,
+  getLaneId,
+  hashInferenceRecord,
+  hashReceipt,
+  type Receipt,
+  type SettlementDomain,
+} from "../protocol/index.js";
 import type { BatchOp, Database } from "./database.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { getLaneAfterReceipt, getLaneAfterRedemption, maxBigint, newLaneState } from "./laneState.js";
+import { getOwedOps, type LaneChange } from "./owed.js";
 import type { EquivocationRepository } from "./repositories/equivocation.js";
 import type { LaneRepository } from "./repositories/lane.js";
 import type { LaneSeqIndexRepository } from "./repositories/laneSeqIndex.js";
+import type { OwedRepository } from "./repositories/owed.js";
 import type { ReceiptRepository } from "./repositories/receipt.js";
 import type { RecordRepository } from "./repositories/record.js";
-import { EquivocationKind, type LaneKey, type LaneState, type StoreLogger, type StoreMetrics } from "./types.js";
+import {
+  EquivocationKind,
+  type LaneKey,
+  type LaneState,
+  type LatestReceipt,
+  type StoreLogger,
+  type StoreMetrics,
+} from "./types.js";
 
 /** What {@link Store.acceptEntries} did: ids newly stored, and ids that were stored already (replays). */
 export type AcceptResult = { accepted: Hex[]; duplicates: Hex[] };
 
-/** A lane the chain shows redeemed: up to `seq`, with `collected` in total (the Settlement's `Lane`). */
 /**
  * The Settlement's `Lane` as the chain shows it: redeemed up to `seq`, `collected` in total. Merged by maximum unless
  * `set`: then it replaces the lane's redeemed seq and collected amount, which may go down (a lane re-read after a
@@ -24,8 +39,10 @@ export type LaneRedemption = { lane: LaneKey; seq: bigint; collected: bigint; se
 /**
  * An entry with its digests under the store's domain: `recordId` its record's EIP-712 digest, `receiptDigest` its
  * receipt's. The validator computes both to recover the signers; passing them spares computing them twice.
+ * `receiptSigner`, the address the validator recovered from the receipt's signature, is kept with the lane's latest
+ * receipt when given, so reads of it need not recover it again.
  */
-export type DigestedEntry = { entry: Entry; recordId: Hex; receiptDigest: Hex };
+export type DigestedEntry = { entry: Entry; recordId: Hex; receiptDigest: Hex; receiptSigner?: Address };
 
 /** A digested entry with its lane id. */
 export type PreparedEntry = DigestedEntry & { laneId: Hex };
@@ -37,6 +54,7 @@ export type LaneRepositories = {
   lanes: LaneRepository;
   laneSeqIndex: LaneSeqIndexRepository;
   equivocations: EquivocationRepository;
+  owed: OwedRepository;
 };
 
 /**
@@ -72,17 +90,27 @@ export class LaneWriter {
     };
   }
 
+  /** `receipt`'s EIP-712 digest under the store's domain (the domain separator hashed once), lower-case. */
+  digestReceipt(receipt: Receipt): Hex {
+    return keccak256(concat(["0x1901", this.domainSeparator, hashReceipt(receipt)]));
+  }
+
   /** A digested entry with its lane id, digests lower-cased as the store keys them. */
   prepare(item: DigestedEntry): PreparedEntry {
-    return {
+    const prepared: PreparedEntry = {
       entry: item.entry,
       recordId: item.recordId.toLowerCase() as Hex,
       receiptDigest: item.receiptDigest.toLowerCase() as Hex,
       laneId: getLaneIdOfEntry(item.entry),
     };
+    if (item.receiptSigner !== undefined) prepared.receiptSigner = item.receiptSigner;
+    return prepared;
   }
 
-  /** Checks `prepared` against their lanes and writes the new ones as one atomic batch (see `Store.acceptEntries`). */
+  /**
+   * Checks `prepared` against their lanes and writes the new ones as one atomic batch (see `Store.acceptEntries`),
+   * the owed totals of their (payer, node) moved in the same batch (callers hold those totals' lock keys too).
+   */
   async writeEntries(prepared: readonly PreparedEntry[]): Promise<AcceptResult> {
     const { records, receipts, lanes: laneRepo, laneSeqIndex } = this.repos;
     const now = this.now();
@@ -93,6 +121,7 @@ export class LaneWriter {
       const state = stored[index];
       if (state !== undefined) lanes.set(laneId, state);
     });
+    const before = new Map(lanes);
     const inBatch = new Map<string, PreparedEntry>();
     const latest = new Map<Hex, PreparedEntry>();
     const ops: BatchOp[] = [];
@@ -153,11 +182,17 @@ export class LaneWriter {
       result.accepted.push(p.recordId);
     }
 
+    const changes: LaneChange[] = [];
     for (const [laneId, p] of latest) {
       const { receipt, receiptSig } = p.entry;
-      ops.push(laneRepo.putOp(laneId, lanes.get(laneId) ?? newLaneState(receipt)));
-      ops.push(receipts.putOp(laneId, { receipt, receiptSig, recordId: p.recordId }));
+      const after = lanes.get(laneId) ?? newLaneState(receipt);
+      changes.push({ before: before.get(laneId), after });
+      ops.push(laneRepo.putOp(laneId, after));
+      const value: LatestReceipt = { receipt, receiptSig, recordId: p.recordId, receiptDigest: p.receiptDigest };
+      if (p.receiptSigner !== undefined) value.signer = p.receiptSigner;
+      ops.push(receipts.putOp(laneId, value));
     }
+    ops.push(...(await getOwedOps(this.repos.owed, changes)));
     await this.db.write(ops);
     if (result.accepted.length > 0) this.metrics?.entriesAccepted.inc(result.accepted.length);
     if (result.duplicates.length > 0) this.metrics?.entriesDuplicate.inc(result.duplicates.length);
@@ -193,15 +228,26 @@ export class LaneWriter {
     return getLaneAfterRedemption(state, seq, collected, this.now(), firstOwed?.receivedAt, set);
   }
 
-  /** The lanes after `redemptions`, applied in order (a later one of a lane sees the earlier one's state). */
-  async getRedeemedLanes(redemptions: readonly LaneRedemption[]): Promise<Map<Hex, LaneState>> {
-    const states = new Map<Hex, LaneState>();
+  /**
+   * The lane writes of `redemptions`, applied in order (a later one of a lane sees the earlier one's state), and the
+   * owed-total writes that go with them in the same batch. Callers hold the lanes' and the totals' lock keys.
+   */
+  async getRedemptionOps(redemptions: readonly LaneRedemption[]): Promise<{ ops: BatchOp[]; states: LaneState[] }> {
+    const changes = new Map<Hex, LaneChange>();
     for (const redemption of redemptions) {
       const { payer, node, versionId, lane } = redemption.lane;
       const laneId = getLaneId(payer, node, versionId, lane);
-      states.set(laneId, await this.getRedeemedLane(redemption, states.get(laneId)));
+      const change = changes.get(laneId);
+      if (change === undefined) {
+        const before = await this.repos.lanes.get(laneId);
+        changes.set(laneId, { before, after: await this.getRedeemedLane(redemption, before) });
+      } else {
+        change.after = await this.getRedeemedLane(redemption, change.after);
+      }
     }
-    return states;
+    const ops = [...changes].map(([laneId, { after }]) => this.repos.lanes.putOp(laneId, after));
+    ops.push(...(await getOwedOps(this.repos.owed, changes.values())));
+    return { ops, states: [...changes.values()].map((change) => change.after) };
   }
 
   /** The entry stored (or earlier in this batch) at (laneId, seq); DANGLING_INDEX when it is missing. */

@@ -1,10 +1,17 @@
 import type { BatchOp, Database } from "./database.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
+import { getUnredeemedValue } from "./laneState.js";
+import { getOwedLockKey } from "./owed.js";
+import { LaneRepository } from "./repositories/lane.js";
 import { MetaRepository } from "./repositories/meta.js";
+import { type OwedKey, OwedRepository } from "./repositories/owed.js";
 import type { StoreLogger } from "./types.js";
 
 /** The schema version this code reads and writes. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Lanes one read of a migration scan holds. */
+const MIGRATION_PAGE = 1_000;
 
 /**
  * One step of the schema, from `version − 1` to `version`. `run` may write batches of its own (to move more data than
@@ -22,10 +29,48 @@ export type Migration = {
 };
 
 /**
- * The steps of the schema, in order. Version 1 is where the schema starts: a new database is written at it directly,
- * so there is no step yet. A step is appended here (never edited once released) when a bucket's encoding changes.
+ * Schema 2: the `owed` bucket, built from every stored lane (Σ `cumulative − collected` per (payer, node)). Rows of
+ * the bucket already there (none, on a schema 1 database) are deleted first, so the step gives the same totals however
+ * often it runs. Its only batch is the one it returns: one row per (payer, node) owing, with the version bump. The
+ * `receipts` bucket needs no rewrite: schema 2's decoder reads schema 1's values (without digest and signer).
  */
-export const MIGRATIONS: readonly Migration[] = [];
+export const buildOwedTotals: Migration = {
+  version: 2,
+  description: "owed bucket: what each (payer, node) owes over its stored lanes",
+  async run(db: Database, logger?: StoreLogger): Promise<BatchOp[]> {
+    const lanes = new LaneRepository(db);
+    const owed = new OwedRepository(db);
+    const ops: BatchOp[] = [];
+    for (let page = await owed.list(MIGRATION_PAGE); page.length > 0; ) {
+      for (const row of page) ops.push(owed.delOp(row.key));
+      const last = page[page.length - 1];
+      page = page.length < MIGRATION_PAGE || last === undefined ? [] : await owed.list(MIGRATION_PAGE, last.key);
+    }
+    const totals = new Map<string, { key: OwedKey; total: bigint }>();
+    let scanned = 0;
+    for (let page = await lanes.list(MIGRATION_PAGE); page.length > 0; ) {
+      for (const lane of page) {
+        const id = getOwedLockKey(lane.payer, lane.node);
+        const row = totals.get(id) ?? { key: { payer: lane.payer, node: lane.node }, total: 0n };
+        row.total += getUnredeemedValue(lane);
+        totals.set(id, row);
+      }
+      scanned += page.length;
+      const last = page[page.length - 1];
+      page = page.length < MIGRATION_PAGE || last === undefined ? [] : await lanes.list(MIGRATION_PAGE, last.laneId);
+    }
+    // Deletes first: a (payer, node) both deleted and put keeps its new total.
+    for (const { key, total } of totals.values()) if (total > 0n) ops.push(owed.putOp(key, total));
+    logger?.info("Built owed totals", { lanes: scanned, pairs: totals.size });
+    return ops;
+  },
+};
+
+/**
+ * The steps of the schema, in order. Version 1 is where the schema starts: a new database is written at the current
+ * version directly. A step is appended here (never edited once released) when a bucket or its encoding changes.
+ */
+export const MIGRATIONS: readonly Migration[] = [buildOwedTotals];
 
 /** What {@link migrate} did. */
 export type MigrateResult = { from: number; to: number; steps: number };

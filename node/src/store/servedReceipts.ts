@@ -4,6 +4,7 @@ import type { BatchOp, Database } from "./database.js";
 import { StoreError, StoreErrorCode } from "./errors.js";
 import { getLaneAfterReceipt, newLaneState } from "./laneState.js";
 import type { LaneRepositories, PreparedEntry } from "./laneWriter.js";
+import { getOwedOps } from "./owed.js";
 import type { LaneState, LatestReceipt, StoreMetrics } from "./types.js";
 
 /**
@@ -12,8 +13,12 @@ import type { LaneState, LatestReceipt, StoreMetrics } from "./types.js";
  */
 export const PENDING_RECORD_ID: Hex = `0x${"00".repeat(32)}`;
 
-/** A receipt the node accepted on its HTTP path, before serving: the receipt, its signature and its EIP-712 digest. */
-export type ServedReceipt = { receipt: Receipt; receiptSig: Hex };
+/**
+ * A receipt the node accepted on its HTTP path, before serving: the receipt and its signature, and when the caller
+ * has them (the validator computed them), its EIP-712 digest under the store's domain and its recovered signer. The
+ * store computes a digest not given, trusts one given, and keeps both with the lane's latest receipt.
+ */
+export type ServedReceipt = { receipt: Receipt; receiptSig: Hex; receiptDigest?: Hex; signer?: Address };
 
 /** A lane whose latest receipt was accepted and never answered by a record (a crash mid-request). */
 export type PendingReceipt = { laneId: Hex; receipt: Receipt; receiptSig: Hex };
@@ -30,10 +35,14 @@ export class ServedReceiptWriter {
     private readonly db: Database,
     private readonly repos: LaneRepositories,
     private readonly now: () => number,
+    private readonly digestReceipt: (receipt: Receipt) => Hex,
     private readonly metrics?: StoreMetrics,
   ) {}
 
-  /** Advances the lane to `served.receipt` and stores it as the lane's latest, pending, in one atomic batch. */
+  /**
+   * Advances the lane to `served.receipt` and stores it as the lane's latest, pending, in one atomic batch with the
+   * owed total of its (payer, node) (the caller holds that total's lock key too).
+   */
   async acceptReceipt(laneId: Hex, served: ServedReceipt): Promise<LaneState> {
     const { receipt, receiptSig } = served;
     const [lane, latest] = await Promise.all([this.repos.lanes.get(laneId), this.repos.receipts.get(laneId)]);
@@ -60,9 +69,17 @@ export class ServedReceiptWriter {
       });
     }
     const next = getLaneAfterReceipt(state, receipt, this.now());
+    const value: LatestReceipt = {
+      receipt,
+      receiptSig,
+      recordId: PENDING_RECORD_ID,
+      receiptDigest: (served.receiptDigest ?? this.digestReceipt(receipt)).toLowerCase() as Hex,
+    };
+    if (served.signer !== undefined) value.signer = served.signer;
     const ops: BatchOp[] = [
       this.repos.lanes.putOp(laneId, next),
-      this.repos.receipts.putOp(laneId, { receipt, receiptSig, recordId: PENDING_RECORD_ID }),
+      this.repos.receipts.putOp(laneId, value),
+      ...(await getOwedOps(this.repos.owed, [{ before: lane, after: next }])),
     ];
     await this.db.write(ops);
     return next;

@@ -13,6 +13,7 @@ import { isDueForRedemption, type RedeemThresholds } from "./laneState.js";
 import { type AcceptResult, type DigestedEntry, getLaneIdOfEntry, LaneWriter } from "./laneWriter.js";
 import { MIGRATIONS, type Migration, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { KeyedMutex } from "./mutex.js";
+import { getOwedLockKey } from "./owed.js";
 import { AdapterRepository } from "./repositories/adapter.js";
 import { ChainCursorRepository } from "./repositories/chainCursor.js";
 import { ChallengeBySubjectRepository, ChallengeRepository } from "./repositories/challenge.js";
@@ -22,6 +23,7 @@ import { EquivocationRepository } from "./repositories/equivocation.js";
 import { LaneRepository } from "./repositories/lane.js";
 import { LaneSeqIndexRepository } from "./repositories/laneSeqIndex.js";
 import { MetaRepository, type StoreDomain } from "./repositories/meta.js";
+import { OwedRepository } from "./repositories/owed.js";
 import { ReceiptRepository } from "./repositories/receipt.js";
 import { RecordRepository } from "./repositories/record.js";
 import { getLaneIdOfReceipt, type PendingReceipt, type ServedReceipt, ServedReceiptWriter } from "./servedReceipts.js";
@@ -101,6 +103,8 @@ export class Store {
   readonly challengesBySubject: ChallengeBySubjectRepository;
   /** Indexer cursors. */
   readonly chainCursors: ChainCursorRepository;
+  /** What each (payer, node) still owes over its stored lanes. */
+  readonly owed: OwedRepository;
 
   private readonly writer: LaneWriter;
   private readonly served: ServedReceiptWriter;
@@ -125,9 +129,16 @@ export class Store {
     this.challenges = new ChallengeRepository(db);
     this.challengesBySubject = new ChallengeBySubjectRepository(db);
     this.chainCursors = new ChainCursorRepository(db);
+    this.owed = new OwedRepository(db);
     this.mutex = new KeyedMutex(maxPendingWrites, () => modules.metrics?.writesDropped.inc());
     this.writer = new LaneWriter(db, this, domain, () => this.now(), modules.logger, modules.metrics);
-    this.served = new ServedReceiptWriter(db, this, () => this.now(), modules.metrics);
+    this.served = new ServedReceiptWriter(
+      db,
+      this,
+      () => this.now(),
+      (receipt) => this.writer.digestReceipt(receipt),
+      modules.metrics,
+    );
   }
 
   /**
@@ -198,12 +209,8 @@ export class Store {
     this.assertOpen();
     checkMessageSize(items.length);
     const prepared = items.map((item) => this.writer.prepare(item));
-    return this.track(
-      this.mutex.runExclusive(
-        prepared.map((p) => p.laneId),
-        () => this.writer.writeEntries(prepared),
-      ),
-    );
+    const keys = prepared.flatMap((p) => [p.laneId, getOwedLockKey(p.entry.receipt.payer, p.entry.receipt.node)]);
+    return this.track(this.mutex.runExclusive(keys, () => this.writer.writeEntries(prepared)));
   }
 
   /**
@@ -215,7 +222,8 @@ export class Store {
   async acceptServedReceipt(served: ServedReceipt): Promise<LaneState> {
     this.assertOpen();
     const laneId = getLaneIdOfReceipt(served.receipt);
-    return this.track(this.mutex.runExclusive([laneId], () => this.served.acceptReceipt(laneId, served)));
+    const keys = [laneId, getOwedLockKey(served.receipt.payer, served.receipt.node)];
+    return this.track(this.mutex.runExclusive(keys, () => this.served.acceptReceipt(laneId, served)));
   }
 
   /**
@@ -247,6 +255,15 @@ export class Store {
   async getLane(laneId: Hex): Promise<LaneState | undefined> {
     this.assertOpen();
     return this.lanes.get(laneId);
+  }
+
+  /**
+   * What `payer`'s stored lanes with `node` still owe: Σ of `cumulative − collected` over them, one read (the `owed`
+   * bucket, moved in the batch of every lane write). 0 when none owes anything.
+   */
+  async getOwed(payer: Address, node: Address): Promise<bigint> {
+    this.assertOpen();
+    return this.owed.getOwed({ payer, node });
   }
 
   /** The latest receipt of lane `laneId` with its signature, or undefined. */
@@ -311,10 +328,10 @@ export class Store {
     this.assertOpen();
     const laneId = getLaneId(lane.payer, lane.node, lane.versionId, lane.lane);
     return this.track(
-      this.mutex.runExclusive([laneId], async () => {
-        const next = await this.writer.getRedeemedLane({ lane, seq, collected });
-        await this.db.write([this.lanes.putOp(laneId, next)]);
-        return next;
+      this.mutex.runExclusive([laneId, getOwedLockKey(lane.payer, lane.node)], async () => {
+        const { ops, states } = await this.writer.getRedemptionOps([{ lane, seq, collected }]);
+        await this.db.write(ops);
+        return states[0] as LaneState;
       }),
     );
   }
@@ -367,10 +384,12 @@ export class Store {
     const lanes = update.lanes ?? [];
     await this.track(
       this.mutex.runExclusive(
-        lanes.map(({ lane }) => getLaneId(lane.payer, lane.node, lane.versionId, lane.lane)),
+        lanes.flatMap(({ lane }) => [
+          getLaneId(lane.payer, lane.node, lane.versionId, lane.lane),
+          getOwedLockKey(lane.payer, lane.node),
+        ]),
         async () => {
-          const states = await this.writer.getRedeemedLanes(lanes);
-          const laneOps = [...states].map(([laneId, state]) => this.lanes.putOp(laneId, state));
+          const { ops: laneOps } = await this.writer.getRedemptionOps(lanes);
           const gone = await this.challenges.getMany(update.deleteChallenges ?? []);
           await this.db.write([
             ...getChainUpdateDeleteOps(update, this, gone),

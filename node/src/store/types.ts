@@ -70,6 +70,10 @@ export type LatestReceipt = {
   receipt: Entry["receipt"];
   receiptSig: Hex;
   recordId: Hex;
+  /** The receipt's EIP-712 digest under the store's domain (lower-case); absent on values written before schema 2. */
+  receiptDigest?: Hex;
+  /** Who signed the receipt, when the writer was given it (the validator recovered it); absent otherwise. */
+  signer?: Address;
 };
 
 /** The two kinds of equivocation (DESIGN §4, §6). The numbers are stored: append-only. */

@@ -95,7 +95,52 @@ describe("Store: served receipts (pay before)", () => {
       third.cumulative - (entries[0]?.receipt.cumulative ?? 0n),
     );
   });
+
+  it("StoreLaneView reads the latest receipt's digest and signer as stored, hashing and recovering nothing", async () => {
+    const view = new StoreLaneView(store, TEST_DOMAIN);
+    const lane = new LaneBuilder(testLane(5));
+    const receipt = lane.peekReceipt();
+    const digest = getReceiptDigest(TEST_DOMAIN, receipt);
+    // A marker digest and signer the view can only return if it reads them as stored instead of computing them.
+    const marker = `0x${"ab".repeat(32)}` as const;
+    const stand = "0x000000000000000000000000000000000000dEaD" as const;
+    await store.acceptServedReceipt({ receipt, receiptSig: await sign(receipt), receiptDigest: marker, signer: stand });
+    expect((await view.getLane(lane.laneId))?.receiptDigest).to.equal(marker);
+    expect(await view.getReceiptAt(lane.laneId, 1n)).to.deep.include({ digest: marker, signer: stand });
+    // Without them given, the store digests the receipt itself and the view recovers the signer once per read.
+    const other = new LaneBuilder(testLane(6));
+    const second = other.peekReceipt();
+    await store.acceptServedReceipt({ receipt: second, receiptSig: await sign(second) });
+    expect((await store.getLatestReceipt(other.laneId))?.receiptDigest).to.equal(getReceiptDigest(TEST_DOMAIN, second));
+    expect(await view.getReceiptAt(other.laneId, 1n)).to.deep.include({
+      digest: getReceiptDigest(TEST_DOMAIN, second),
+      signer: SIGNER.address,
+    });
+    expect(digest).to.not.equal(marker);
+  });
+
+  it("StoreLaneView.unredeemed reads one (payer, node) total among many lanes and pairs", async () => {
+    const view = new StoreLaneView(store, TEST_DOMAIN);
+    const mine = [0, 1, 2].map((lane) => new LaneBuilder({ ...testLane(7), lane }));
+    const others = [8, 9].map((index) => new LaneBuilder(testLane(index)));
+    await store.acceptEntries([...mine, ...others].flatMap((lane) => lane.take(2, 300n)));
+    const payer = testLane(7).payer;
+    expect(await view.unredeemed(payer, lane0(mine).key.node)).to.equal(1_800n);
+    await store.markRedeemed(lane0(mine).key, 2n, 600n);
+    expect(await view.unredeemed(payer, lane0(mine).key.node)).to.equal(1_200n);
+    // A reorg re-read lowers collected back: the total rises again.
+    await store.applyChainUpdate({
+      cursor: { blockNumber: 9n, blockHash: `0x${"09".repeat(32)}` },
+      lanes: [{ lane: lane0(mine).key, seq: 1n, collected: 300n, set: true }],
+    });
+    expect(await view.unredeemed(payer, lane0(mine).key.node)).to.equal(1_500n);
+    expect(await view.unredeemed(payer, "0x0000000000000000000000000000000000000001")).to.equal(0n);
+  });
 });
+
+function lane0(lanes: LaneBuilder[]): LaneBuilder {
+  return lanes[0] as LaneBuilder;
+}
 
 const SIGNER = privateKeyToAccount(`0x${"42".repeat(32)}`);
 

@@ -3,6 +3,7 @@ import { decodeAbiParameters, encodeAbiParameters, hexToBytes, toHex } from "vie
 import {
   type BatchOp,
   Bucket,
+  buildOwedTotals,
   Database,
   LaneRepository,
   MetaRepository,
@@ -88,13 +89,13 @@ describe("store migrations", () => {
   });
 
   it("stamps a new database with the current schema version", async () => {
-    expect(SCHEMA_VERSION).to.equal(1);
+    expect(SCHEMA_VERSION).to.equal(2);
     const store = await openTestStore(temp.dir);
     await store.close();
     expect(await readSchemaVersion(temp.dir)).to.equal(SCHEMA_VERSION);
   });
 
-  it("migrates a version-0 database to version 1 on open, in order, and the store reads the migrated lanes", async () => {
+  it("migrates a version-0 database through version 1 and 2 on open, in order, and the store reads the migrated lanes", async () => {
     const lane = LaneBuilder.resume(testLane(1), 3n, 15n);
     await writeV0Lane(temp.dir, lane, 3n, 15n);
     expect(await readSchemaVersion(temp.dir)).to.equal(undefined);
@@ -106,8 +107,10 @@ describe("store migrations", () => {
         return v0ToV1.run(db);
       },
     };
-    const store = await openTestStore(temp.dir, {}, { migrations: [step] });
+    const store = await openTestStore(temp.dir, {}, { migrations: [step, buildOwedTotals] });
     expect(ran).to.deep.equal([1]);
+    // Schema 2 built the owed total from the migrated lane.
+    expect(await store.getOwed(lane.key.payer, lane.key.node)).to.equal(15n);
     expect(await store.getLane(lane.laneId)).to.deep.include({
       ...lane.key,
       lastSeq: 3n,
@@ -117,10 +120,11 @@ describe("store migrations", () => {
     // The migrated lane goes on from its migrated state, as any lane does.
     await store.acceptEntries(lane.take(2, 5n));
     expect(await store.getLane(lane.laneId)).to.deep.include({ lastSeq: 5n, cumulative: 25n });
+    expect(await store.getOwed(lane.key.payer, lane.key.node)).to.equal(25n);
     await store.close();
-    expect(await readSchemaVersion(temp.dir)).to.equal(1);
+    expect(await readSchemaVersion(temp.dir)).to.equal(2);
     // Opening again runs nothing.
-    const again = await openTestStore(temp.dir, {}, { migrations: [step] });
+    const again = await openTestStore(temp.dir, {}, { migrations: [step, buildOwedTotals] });
     await again.close();
     expect(ran).to.deep.equal([1]);
   });
@@ -142,7 +146,7 @@ describe("store migrations", () => {
     }
     expect((thrown as Error).message).to.equal("disk full");
     expect(await readSchemaVersion(temp.dir)).to.equal(undefined);
-    const store = await openTestStore(temp.dir, {}, { migrations: [v0ToV1] });
+    const store = await openTestStore(temp.dir, {}, { migrations: [v0ToV1, buildOwedTotals] });
     expect(await store.getLane(lane.laneId)).to.deep.include({ lastSeq: 0n });
     await store.close();
   });

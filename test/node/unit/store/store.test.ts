@@ -72,6 +72,7 @@ describe("Store", () => {
         receipt: entry.receipt,
         receiptSig: entry.receiptSig,
         recordId,
+        receiptDigest: entry.record.receiptDigest.toLowerCase(),
       });
       expect(metrics.entriesAccepted.total).to.equal(1);
     });
