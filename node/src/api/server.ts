@@ -350,7 +350,12 @@ export class ApiServer {
           { node: this.opts.node, versionId: model.versionId, requestHash },
         );
         // DESIGN §4, pay before: the receipt is durable before anything is served; a failure later still consumed it.
-        await this.modules.store.acceptServedReceipt({ receipt: judged.receipt, receiptSig: judged.signature });
+        await this.modules.store.acceptServedReceipt({
+          receipt: judged.receipt,
+          receiptSig: judged.signature,
+          receiptDigest: judged.digest,
+          signer: judged.signer,
+        });
         return judged;
       });
     } catch (err) {

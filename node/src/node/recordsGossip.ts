@@ -69,7 +69,12 @@ export function createRecordsValidator(modules: {
     }
     try {
       await store.acceptDigestedEntries(
-        accepted.entries.map((e) => ({ entry: toEntry(e), recordId: e.record.recordId, receiptDigest: e.digest })),
+        accepted.entries.map((e) => ({
+          entry: toEntry(e),
+          recordId: e.record.recordId,
+          receiptDigest: e.digest,
+          receiptSigner: e.signer,
+        })),
       );
     } catch (err) {
       logger.warn("records message accepted but not stored: ignored", { from, entries: accepted.entries.length }, err);
