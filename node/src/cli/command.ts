@@ -63,6 +63,7 @@ export interface Command {
    * Runs it; returns on success (optionally with its own exit code, e.g. `olnode verify`'s 1 for a mismatch), throws
    * {@link CliError} (or a module's coded error) on failure.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing; a few return their exit code.
   run(context: CommandContext): Promise<void | ExitCode>;
 }
 
