@@ -358,6 +358,8 @@ export class OlNode {
           },
           logger: logger.child("settle"),
           metrics: createSettleMetrics(metrics.forModule("settle")),
+          recomputeWeights: async (versionId, outputText) =>
+            indexed.has(versionId) ? attribution.attribute(versionId, outputText, { private: false }) : undefined,
           getPostedAttribution: async (key) => gossipedAttribution.get(key.node, key.versionId, key.epoch),
           onAttributionPosted: (_payload, message) => {
             network.publishAttribution(message).catch((err: unknown) => {

@@ -9,7 +9,22 @@ import type { CheckedShares } from "./shares.js";
 import type { SettleLogger, SettleMetrics, SettleReader, TxRequest, TxSender } from "./types.js";
 
 /** What an audit reads. */
-export type AuditModules = { store: Store; reader: SettleReader; shares: CheckedShares };
+/**
+ * Recomputes a public record's weights from its output text (DESIGN §8, the attribution module); undefined when it
+ * cannot (no index for the version), and then the record's signed weights are used.
+ */
+export type RecomputeWeights = (
+  versionId: bigint,
+  outputText: string,
+) => Promise<{ datasetIds: readonly bigint[]; weightsPpm: readonly number[] } | undefined>;
+
+export type AuditModules = {
+  store: Store;
+  reader: SettleReader;
+  shares: CheckedShares;
+  /** When given, every public record is weighed by its recomputed attribution, not the weights its node signed. */
+  recompute?: RecomputeWeights;
+};
 
 /** Options of {@link auditPool}. */
 export type AuditPoolOptions = PoolReadOptions & {
@@ -42,6 +57,8 @@ export type AuditReport = {
   status: PoolStatus;
   /** Where the redemptions came from. */
   source: "store" | "logs";
+  /** Public records whose signed weights differ from their recomputed attribution (0 without `recompute`). */
+  reweighted: number;
 };
 
 /**
@@ -57,6 +74,7 @@ export async function auditPool(modules: AuditModules, opts: AuditPoolOptions, k
     functionName: "poolStatus",
     args: [key.node, key.versionId, key.epoch],
   })) as PoolStatus;
+  const reweighted = modules.recompute === undefined ? 0 : await recomputeWeights(modules, key.versionId, gathered);
   const attribution = computePoolAttribution(gathered.redemptions, await modules.shares.get(key.versionId));
   const posted = opts.posted;
   // The indexer keeps the recordsRoot of AttributionRootPosted; gossip's message, when given, must agree with it.
@@ -87,7 +105,42 @@ export async function auditPool(modules: AuditModules, opts: AuditPoolOptions, k
     pool: gathered.onChain,
     status,
     source: gathered.source,
+    reweighted,
   };
+}
+
+/**
+ * [DESIGN §8] attribution is deterministic: a record's weights must be what anyone recomputes from its output text.
+ * Replaces each public record's signed weights with the recomputed ones and returns how many differed (a node that
+ * inflates a dataset's weights in its records gets a root that does not match, and the challenge wins).
+ */
+async function recomputeWeights(
+  modules: AuditModules,
+  versionId: bigint,
+  gathered: Awaited<ReturnType<typeof gatherPool>>,
+): Promise<number> {
+  const recompute = modules.recompute as RecomputeWeights;
+  let differed = 0;
+  for (const redemption of gathered.redemptions) {
+    const records = [...redemption.records];
+    for (const [i, covered] of records.entries()) {
+      if (covered.isPrivate) continue;
+      const stored = await modules.store.getRecord(covered.recordId);
+      if (stored === undefined) continue;
+      const weights = await recompute(versionId, stored.entry.outputText);
+      if (weights === undefined) continue;
+      const same =
+        weights.datasetIds.length === covered.datasetIds.length &&
+        weights.datasetIds.every(
+          (id, j) => id === covered.datasetIds[j] && weights.weightsPpm[j] === covered.weightsPpm[j],
+        );
+      if (same) continue;
+      differed += 1;
+      records[i] = { ...covered, datasetIds: weights.datasetIds, weightsPpm: weights.weightsPpm };
+    }
+    redemption.records = records;
+  }
+  return differed;
 }
 
 /** The challenge evidence of an attribution root (docs/payments.md): `abi.encode(bytes32 root)`, the recomputed root. */

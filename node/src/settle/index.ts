@@ -11,6 +11,7 @@ export {
   MAX_AUDIT_TARGETS,
   MAX_AUDITED_POOLS,
   type OpenedChallenge,
+  type RecomputeWeights,
 } from "./auditor.js";
 export {
   DEFAULT_WITHDRAW_MIN_WEI,

@@ -1,7 +1,7 @@
 import type { Address, Hex } from "viem";
 import type { AttributionMessage } from "../protocol/index.js";
 import type { PoolKey, Store } from "../store/index.js";
-import { type AuditOutcome, Auditor } from "./auditor.js";
+import { type AuditOutcome, Auditor, type RecomputeWeights } from "./auditor.js";
 import { EpochPoster, type PostTickResult } from "./epochPoster.js";
 import { SettleError, SettleErrorCode } from "./errors.js";
 import { PostedRoots } from "./postedRoots.js";
@@ -68,6 +68,8 @@ export type SettleServiceModules = {
   onAttributionPosted?: (payload: Hex, message: AttributionMessage) => void;
   /** Gossiped attribution messages by pool, for the auditor to compare leaves. */
   getPostedAttribution?: (key: PoolKey) => Promise<AttributionMessage | undefined>;
+  /** The auditor recomputes public records' weights with it (DESIGN §8) instead of trusting the signed ones. */
+  recomputeWeights?: RecomputeWeights;
   /** Milliseconds since the Unix epoch (default `Date.now`). */
   clock?: () => number;
 };
@@ -217,6 +219,7 @@ export class SettleService {
           ...modules,
           shares: this.shares,
           ...(modules.getPostedAttribution === undefined ? {} : { getPosted: modules.getPostedAttribution }),
+          ...(modules.recomputeWeights === undefined ? {} : { recompute: modules.recomputeWeights }),
         },
       );
     }

@@ -1,7 +1,8 @@
 import { rmSync } from "node:fs";
 import { expect } from "chai";
 import { network } from "hardhat";
-import { type Hex, parseEventLogs, zeroHash } from "viem";
+import { type Hex, keccak256, parseEventLogs, toHex, zeroHash } from "viem";
+import { AttributionIndex, attribute } from "../../../node/src/attribution/index.js";
 import { arbiterAbi, openTokenAbi, paymentEscrowAbi, settlementAbi } from "../../../node/src/chain/abi/index.js";
 import {
   buildAttributionTree,
@@ -423,6 +424,37 @@ describe("settle on Hardhat's EVM (redeem, epoch roots, claims, audit, challenge
       { node: w.node, versionId: 1n, epoch },
     );
     expect([fromLogs.source, fromLogs.match, fromLogs.expectedRoot]).to.deep.equal(["logs", true, tree.root]);
+
+    // DESIGN §8: weights are recomputed, not trusted. Say the version's corpus holds every answer above word for word
+    // in bob's dataset: the records that credit alice are then wrong, the auditor weighs them by the recomputed
+    // attribution, and the same posted root no longer matches (a node inflating its own dataset gets challenged).
+    const answers = [...new Set(posted.message.recordIds)].length;
+    const index = AttributionIndex.build({
+      versionId: 1n,
+      samples: [
+        ...Array.from({ length: 4 }, (_, seq) => ({
+          datasetId: w.datasets.bob,
+          sampleHash: keccak256(toHex(`bob ${seq}`)),
+          text: `answer 0/${seq + 1}`,
+        })),
+        { datasetId: w.datasets.alice, sampleHash: keccak256(toHex("alice")), text: "something else entirely" },
+        { datasetId: w.datasets.bob, sampleHash: keccak256(toHex("bob lane 1")), text: "answer 1/1" },
+      ],
+      trainingShares: w.shares,
+      minSpan: 2,
+      checkSampleHashes: false,
+    });
+    const recomputed = await auditPool(
+      { store: auditorStore, reader: w.reader, shares, recompute: async (_v, text) => attribute(index, text) },
+      { settlement: w.deployment.contracts.settlement, deployBlock: w.deployment.deployBlock },
+      { node: w.node, versionId: 1n, epoch },
+    );
+    expect(answers).to.equal(5);
+    // Every public record differs: bob holds all their text, and §8 gives 90% to spans, 10% to the training shares.
+    expect(recomputed.reweighted).to.equal(4);
+    expect(recomputed.match).to.equal(false);
+    const bob = (r: typeof recomputed) => r.perDataset.find((d) => d.datasetId === w.datasets.bob)?.amount ?? 0n;
+    expect(bob(recomputed) > bob(report)).to.equal(true);
 
     // After the window the owners claim their leaves; a second claim pays nothing (THREATS #34).
     await networkHelpers.time.increaseTo(pool.challengeEnd);
