@@ -24,8 +24,8 @@ With an action, against a running chain (--rpc):
   --activate <versionId>   activates a version whose challenge window has passed
 
 Options:
-  --host <host>            interface to serve on (default 127.0.0.1)
-  --port <port>            port to serve on (default 8545)
+  --host <host>            interface to serve on (default: $OLNODE_CHAIN_RPC_URL's host, else 127.0.0.1)
+  --port <port>            port to serve on (default: $OLNODE_CHAIN_RPC_URL's port, else 8545)
   --chain-id <id>          chain id (default 31337)
   --interval <ms>          interval mining, in milliseconds (default 1000)
   --deployment <file>      the deployment file (default ./local/deployment.json)
@@ -112,9 +112,12 @@ async function main(): Promise<void> {
     console.log(`activated version ${values.activate} (tx ${hash})`);
     return;
   }
+  // Serve where the node will look: the URL every guide exports.
+  const fromEnv =
+    process.env.OLNODE_CHAIN_RPC_URL === undefined ? undefined : new URL(process.env.OLNODE_CHAIN_RPC_URL);
   const chain = await startLocalChain({
-    host: values.host,
-    port: values.port === undefined ? undefined : integer("port", values.port, 0, 65535),
+    host: values.host ?? fromEnv?.hostname,
+    port: integer("port", values.port ?? fromEnv?.port ?? "8545", 0, 65535),
     chainId: values["chain-id"] === undefined ? undefined : integer("chain-id", values["chain-id"], 1, 2 ** 31),
     intervalMs: values.interval === undefined ? undefined : integer("interval", values.interval, 1, 3_600_000),
     deploymentFile,
