@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     args: [account.address, node],
   });
   if (held < price * BigInt(count)) {
-    const { hash } = await depositWithPermit(client, {
+    const hash = await depositWithPermit(client, {
       escrow: paymentEscrow,
       node,
       amount: deposit,

@@ -22,13 +22,13 @@ export const FAUCET_DEFAULTS = { eth: 10n * OPEN, open: 10_000n * OPEN } as cons
 /** Options of {@link startLocalChain}. */
 export type LocalChainOptions = {
   /** Interface the JSON-RPC server binds to (default 127.0.0.1). */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** Its port (default 8545, Hardhat's). */
-  readonly port?: number;
+  readonly port?: number | undefined;
   /** Chain id (default 31337, Hardhat's). */
-  readonly chainId?: number;
+  readonly chainId?: number | undefined;
   /** A block every this many milliseconds (default 1000), besides one per transaction. */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** Where the deployment file goes (default `./local/deployment.json`). */
   readonly deploymentFile: string;
 };
