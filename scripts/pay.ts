@@ -127,8 +127,10 @@ async function main(): Promise<void> {
       amount: deposit,
       deadline: BigInt(Math.floor(Date.now() / 1000) + 3600),
     });
-    await client.waitForTransactionReceipt({ hash });
+    const { blockNumber } = await client.waitForTransactionReceipt({ hash });
     console.log(`deposited ${formatUnits(deposit, 18)} OPEN for ${node} (tx ${hash})`);
+    // The node accepts receipts only within the deposit it has indexed: wait until its chain index holds the block.
+    await waitForNodeIndex(values.endpoint, blockNumber);
   } else {
     console.log(`escrow holds ${formatUnits(held, 18)} OPEN for ${node}: no deposit needed`);
   }
@@ -181,6 +183,25 @@ async function main(): Promise<void> {
       throw new Error(`lane not settled after 120 s: collected ${formatUnits(now.collected, 18)} OPEN`);
     console.log(`settled: lane ${laneIndex} collected ${formatUnits(now.collected, 18)} OPEN up to seq ${now.lastSeq}`);
   }
+}
+
+/** Polls the node's `/status` until its chain index reaches `block` (up to 60 s). */
+async function waitForNodeIndex(endpoint: string, block: bigint): Promise<void> {
+  const end = Date.now() + 60_000;
+  let indexed = "none";
+  while (Date.now() < end) {
+    const response = await fetch(new URL("/status", endpoint)).catch(() => undefined);
+    if (response?.ok === true) {
+      const status = (await response.json()) as { chain?: { indexedBlock?: number | string | null } };
+      const at = status.chain?.indexedBlock;
+      if (at !== undefined && at !== null) {
+        indexed = String(at);
+        if (BigInt(at) >= block) return;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the node at ${endpoint} has not indexed block ${block} after 60 s (indexed: ${indexed})`);
 }
 
 main().catch((err: unknown) => {
