@@ -21,7 +21,7 @@ const SUITES = [
     // End to end: `npm start`'s devnet and the user guides, each command really run (minutes, not seconds).
     name: "e2e",
     cmd: bin("mocha"),
-    args: ["--import=tsx", "--timeout", "900000", "test/e2e/**/*.test.ts"],
+    args: ["--import=tsx", "--timeout", "1200000", "test/e2e/**/*.test.ts"],
     when: () => hasFiles("test/e2e"),
   },
   {

@@ -20,6 +20,17 @@ export {
 } from "./devnetReport.js";
 export { type GasEntry, GasLedger } from "./gasLedger.js";
 export { scanGas } from "./gasScan.js";
+export {
+  activateVersion,
+  advanceTime,
+  FAUCET_DEFAULTS,
+  type FaucetGrant,
+  fundAccounts,
+  LOCAL_DATANET,
+  type LocalChain,
+  type LocalChainOptions,
+  startLocalChain,
+} from "./localChain.js";
 export { type DevnetNode, type StartNode, startOlNode } from "./nodes.js";
 export { type OlnodeRun, runOlnode } from "./olnodeCli.js";
 export { NODE_NAMES, PARTY_NAMES, type Party, type PartyName, SERVING_NODES } from "./parties.js";
