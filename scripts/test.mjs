@@ -1,9 +1,9 @@
 // `npm test`: every suite of the project, one after the other, with one summary line at the end.
 // Suites: Solidity fuzz/invariant tests, contract tests (mocha + ethers on Hardhat's EVM), node tests (mocha),
-// trainer tests (pytest). Prints `N passed, N failed` last; exits non-zero when anything failed or a suite crashed.
+// end-to-end tests (devnet, guides), trainer tests (pytest). Prints `N passed, N failed` last; exits non-zero when anything failed or a suite crashed.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { ensurePythonDeps, PYTHON } from "./python-deps.mjs";
+import { ensureSystemDeps, PYTHON } from "./system-deps.mjs";
 
 const bin = (name) => `node_modules/.bin/${name}`;
 
@@ -16,6 +16,7 @@ const SUITES = [
     // 20 s per test: a guard against hangs, not a speed check; the shared CI machine can be slow.
     args: ["--import=tsx", "--timeout", "20000", "test/node/**/*.test.ts"],
     when: () => hasFiles("test/node"),
+    before: ensureSystemDeps,
   },
   {
     // End to end: `npm start`'s devnet and the user guides, each command really run (minutes, not seconds).
@@ -23,13 +24,14 @@ const SUITES = [
     cmd: bin("mocha"),
     args: ["--import=tsx", "--timeout", "1200000", "test/e2e/**/*.test.ts"],
     when: () => hasFiles("test/e2e"),
+    before: ensureSystemDeps,
   },
   {
     name: "trainer",
     cmd: PYTHON,
     args: ["-m", "pytest", "-q", "-p", "no:cacheprovider", "trainer/tests"],
     when: () => hasFiles("trainer/tests"),
-    before: ensurePythonDeps,
+    before: ensureSystemDeps,
   },
 ];
 
