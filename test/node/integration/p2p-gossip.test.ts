@@ -140,7 +140,10 @@ describe("p2p gossip: three nodes on loopback, real libp2p (DESIGN §4, §5)", f
       table.slice(0, 4).map((r) => r.p4),
       "IGNOREs and duplicates leave P4 at 0",
     ).to.deep.equal([0, 0, 0, 0]);
-    expect(invalidDeliveries(a, sender), "each REJECT counts once").to.be.closeTo(2, 0.02);
+    // A plain comparison: Hardhat's chai matchers (loaded by other files in the same mocha run) take over closeTo
+    // and refuse a non-integer tolerance; the counter decays, so it is 2 within a small margin.
+    const invalid = invalidDeliveries(a, sender);
+    expect(Math.abs(invalid - 2) < 0.02, `each REJECT counts once (found ${invalid})`).to.equal(true);
     expect(validations(a, duplicate.messageId), "the replay never reached the validator").to.equal(1);
     expect(receivedIds(a).filter((id) => id === duplicate.messageId)).to.have.length(1);
     expect(receivedIds(a)).to.include(valid.messageId);
