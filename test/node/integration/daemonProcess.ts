@@ -107,6 +107,9 @@ export async function burst(
     }
   };
   await Promise.all(Array.from({ length: opts.lanes }, (_, lane) => runLane(lane)));
+  // Every lane stopped before the kill (refused requests): kill anyway, so the caller never waits on a live node, and
+  // let its assertion on the acknowledged count say what happened.
+  if (!killed) opts.kill();
   return { acked, failed, sent, ms: Date.now() - started };
 }
 
@@ -148,10 +151,19 @@ export async function killDuringBurst(
   const first = await spawnNode(world, home);
   track(first);
   const payer = await world.newPayer(first.node as Hex, BigInt(total) * PRICE * 2n);
+  // The deposit must be in the node's chain view before the burst, or every lane's first request is refused.
+  const depositBlock = BigInt(
+    (await world.connection.provider.request({ method: "eth_blockNumber", params: [] })) as string,
+  );
   await waitFor(
-    async () => ((await (await fetch(`${first.apiUrl}/status`)).json()) as { chain: { synced: boolean } }).chain.synced,
+    async () => {
+      const { chain } = (await (await fetch(`${first.apiUrl}/status`)).json()) as {
+        chain: { synced: boolean; indexedBlock: string | null };
+      };
+      return chain.synced && chain.indexedBlock !== null && BigInt(chain.indexedBlock) >= depositBlock;
+    },
     "the node to index the deposit",
-    20_000,
+    60_000,
     100,
   );
   // Wait for the deposit to be indexed: a first request answers 200.
